@@ -1,0 +1,2 @@
+export * from './partitioner.ts';
+export * from './types.ts';
