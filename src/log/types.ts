@@ -69,7 +69,11 @@ export interface Log {
   offsets(topic: string, partition: number): Promise<PartitionOffsets>;
 
   /** Durably store a consumer group's next offsets for some partitions of a topic. */
-  commitOffsets(group: string, topic: string, offsets: Readonly<Record<number, number>>): Promise<void>;
+  commitOffsets(
+    group: string,
+    topic: string,
+    offsets: Readonly<Record<number, number>>,
+  ): Promise<void>;
   /** The group's committed next offsets (partitions never committed are absent). */
   fetchOffsets(group: string, topic: string): Promise<Record<number, number>>;
 
