@@ -102,7 +102,8 @@ describe('change codec', () => {
 
   it('keeps UNCHANGED_TOAST distinct from null and a __proto__ column as data', () => {
     const after = Object.create(null) as Record<string, TextValue>;
-    after['__proto__'] = 'x';
+    const protoKey = '__proto__';
+    after[protoKey] = 'x';
     after.big = UNCHANGED_TOAST;
     after.gone = null;
     const ev: RowChange = {
