@@ -1,1 +1,7 @@
-export {};
+/** Derived views: stores that commit their log position atomically with their data. */
+export * from './batch.ts';
+export * from './json-codec.ts';
+export * from './memory/index.ts';
+export * from './position-check.ts';
+export type * from './types.ts';
+export { versionTableName } from './version-name.ts';
