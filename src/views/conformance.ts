@@ -39,7 +39,8 @@ export function runViewConformance(
   describe(`view conformance: ${label}`, () => {
     let harness: ViewConformanceHarness;
     let seq = 0;
-    const fresh = () => `conf_${process.pid}_${++seq}`;
+    const run = Math.random().toString(36).slice(2, 8);
+    const fresh = () => `conf_${run}_${++seq}`;
     beforeAll(async () => {
       harness = await factory();
     });

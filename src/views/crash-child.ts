@@ -1,0 +1,35 @@
+/**
+ * Child process for the view crash tests: opens a view version, resumes from its committed
+ * position and applies the deterministic crash batches until it is SIGKILLed.
+ * Usage: tsx crash-child.ts postgres <url> | search <dir>
+ */
+import { batchesAt, type CrashRow, crashBatch, crashPosition } from './crash-batches.ts';
+import { createPostgresView } from './postgres/postgres-view.ts';
+import type { VersionedView } from './types.ts';
+
+async function main(): Promise<void> {
+  const [kind, target] = process.argv.slice(2);
+  const view = await openView(kind!, target!);
+  const store = view.version('v1');
+  let next = batchesAt((await store.open()).position);
+  process.stdout.write(`ready ${next}\n`);
+  for (;;) {
+    await store.apply(crashBatch(next), crashPosition(next));
+    next++;
+  }
+}
+
+async function openView(kind: string, target: string): Promise<VersionedView<CrashRow>> {
+  if (kind === 'postgres') {
+    return createPostgresView<CrashRow>('crash', {
+      connectionString: target,
+      columns: { batch: 'int4', value: 'int4' },
+    });
+  }
+  throw new Error(`unknown store kind ${kind}`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${String(err?.stack ?? err)}\n`);
+  process.exit(1);
+});
