@@ -1,5 +1,6 @@
 export * from './change-codec.ts';
 export * from './change-event.ts';
+export * from './change-position.ts';
 export * from './debezium-json.ts';
 export * from './lsn.ts';
 export * from './pg-literals.ts';

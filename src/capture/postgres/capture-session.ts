@@ -1,0 +1,326 @@
+import pg from 'pg';
+import {
+  encodeRowKey,
+  formatLsn,
+  parseLsn,
+  transactionsTopic,
+  UnbundledError,
+} from '../../core/index.ts';
+import type { Log } from '../../log/index.ts';
+import { CaptureStateStore } from './capture-state.ts';
+import type { StatusChannel } from './capture-status.ts';
+import { ChangeWriter } from './change-writer.ts';
+import { classifyPgError } from './pg-errors.ts';
+import type { PgOutputMessage } from './pgoutput-messages.ts';
+import { preflight } from './preflight.ts';
+import { ensurePublication } from './publication.ts';
+import { RelationRegistry } from './relation-registry.ts';
+import { type ReplicationFrame, ReplicationStream } from './replication-stream.ts';
+import { rowChangeOf, type TxContext, truncateOf } from './row-events.ts';
+import {
+  checkSlotUsable,
+  createSlot,
+  dropSlot,
+  findSlot,
+  identifySystem,
+  type SlotInfo,
+} from './slot.ts';
+import { takeSnapshot } from './snapshot.ts';
+import type { ResolvedSourceOptions } from './source-options.ts';
+import { parseTableRef } from './table-ref.ts';
+
+export const HEARTBEAT_PREFIX = 'unbundled.heartbeat';
+
+/**
+ * One connection lifetime of the capture: checks, slot + snapshot, then the streaming loop.
+ * Acknowledges an LSN only after `ChangeWriter.flush()` (log append, fsync) has resolved.
+ */
+export class CaptureSession {
+  readonly #o: ResolvedSourceOptions;
+  readonly #log: Log;
+  readonly #status: StatusChannel;
+  readonly #sql: pg.Client;
+  readonly #repl: pg.Client;
+  #stream: ReplicationStream | null = null;
+  #writer!: ChangeWriter;
+  #registry!: RelationRegistry;
+  #state!: CaptureStateStore;
+  #db = '';
+  #acked = 0n;
+  #tx: (TxContext & { seq: number }) | null = null;
+  #txCount = 0;
+  #rowCount = 0;
+  #timers: NodeJS.Timeout[] = [];
+
+  constructor(o: ResolvedSourceOptions, log: Log, status: StatusChannel) {
+    this.#o = o;
+    this.#log = log;
+    this.#status = status;
+    this.#sql = new pg.Client(o.connection);
+    this.#repl = new pg.Client({
+      connectionString: o.connection,
+      replication: 'database',
+    } as pg.ClientConfig);
+  }
+
+  /** LSN acknowledged to Postgres so far. */
+  get ackedLsn(): bigint {
+    return this.#acked;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    this.#sql.on('error', () => {});
+    this.#repl.on('error', () => {});
+    try {
+      await this.#sql.connect();
+      await this.#repl.connect();
+      await this.#setup();
+      await this.#stream_(signal);
+    } catch (err) {
+      throw classifyPgError(err, 'postgres capture');
+    } finally {
+      for (const t of this.#timers) clearInterval(t);
+      await this.#stream?.close();
+      await this.#repl.end().catch(() => {});
+      await this.#sql.end().catch(() => {});
+    }
+  }
+
+  async #setup(): Promise<void> {
+    const o = this.#o;
+    const tables = o.tables === 'all' ? 'all' : o.tables.map(parseTableRef);
+    await preflight(this.#sql, tables === 'all' ? [] : tables);
+    await ensurePublication(this.#sql, o.publication, tables);
+    this.#db = (await this.#sql.query('SELECT current_database() AS db')).rows[0].db;
+    const systemId = await identifySystem(this.#repl);
+    this.#state = new CaptureStateStore(this.#log, `${o.topicPrefix}.capture`);
+    const state = await this.#state.load();
+    if (state.systemId !== null && state.systemId !== systemId)
+      throw databaseReplaced(state.systemId, systemId);
+    if (state.systemId === null) await this.#state.appendMeta({ type: 'system', systemId });
+    this.#writer = new ChangeWriter(this.#log, transactionsTopic(o.topicPrefix), {
+      partitions: o.partitions,
+    });
+    await this.#writer.init();
+    this.#registry = new RelationRegistry(this.#sql, this.#db, o.topicPrefix, state.schemas);
+    let slot = await findSlot(this.#sql, o.slot);
+    if (slot && state.slotCreated === o.slot && !state.snapshotDone) {
+      // Our own slot whose snapshot never finished (crash mid-snapshot): start over.
+      await this.#waitSlotFree(slot);
+      await dropSlot(this.#sql, o.slot);
+      slot = null;
+    }
+    if (slot === null) {
+      if (state.snapshotDone || this.#writer.lastCommittedLsn !== null) throw slotDropped(o.slot);
+      await this.#createSlotAndSnapshot();
+    } else {
+      checkSlotUsable(slot);
+      await this.#waitSlotFree(slot);
+      this.#acked = slot.confirmedFlushLsn ? parseLsn(slot.confirmedFlushLsn) : 0n;
+    }
+  }
+
+  async #createSlotAndSnapshot(): Promise<void> {
+    const o = this.#o;
+    const created = await createSlot(this.#repl, o.slot);
+    await this.#state.appendMeta({ type: 'slot-created', slot: o.slot });
+    const lsn = parseLsn(created.consistentPoint);
+    if (o.snapshot) {
+      await takeSnapshot({
+        url: o.connection,
+        snapshotName: created.snapshotName,
+        publication: o.publication,
+        tx: { db: this.#db, lsn, txId: null, ts: Date.now(), snapshot: true },
+        writer: this.#writer,
+        registry: this.#registry,
+        state: this.#state,
+        chunkRecords: o.batchRecords,
+        onProgress: (p) => {
+          o.onSnapshotProgress(p);
+          this.#status.publish({ type: 'snapshot', progress: p });
+        },
+      });
+    }
+    await this.#state.appendMeta({ type: 'snapshot-done', lsn: created.consistentPoint });
+    this.#acked = lsn;
+  }
+
+  async #waitSlotFree(slot: SlotInfo): Promise<void> {
+    const deadline = Date.now() + this.#o.slotBusyWaitMs;
+    let s: SlotInfo | null = slot;
+    while (s?.active) {
+      if (Date.now() > deadline) {
+        throw new UnbundledError(
+          'CAPTURE_SLOT_IN_USE',
+          `replication slot "${s.name}" is in use by PID ${s.activePid}; another consumer is reading it. Stop it (SELECT pg_terminate_backend(${s.activePid})) or give this source its own slot`,
+          { retryable: true },
+        );
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      s = await findSlot(this.#sql, slot.name);
+    }
+  }
+
+  async #stream_(signal: AbortSignal): Promise<void> {
+    const o = this.#o;
+    const stream = ReplicationStream.start(this.#repl, {
+      slot: o.slot,
+      publication: o.publication,
+      startLsn: '0/0',
+      flushedLsn: () => this.#acked,
+    });
+    this.#stream = stream;
+    this.#timers.push(setInterval(() => stream.sendStatus(this.#acked), o.statusIntervalMs));
+    this.#timers.push(setInterval(() => this.#heartbeat(), o.heartbeatMs));
+    this.#publishStreaming();
+    const aborted = new Promise<ReplicationFrame[]>((resolve) => {
+      if (signal.aborted) resolve([]);
+      signal.addEventListener('abort', () => resolve([]), { once: true });
+    });
+    while (!signal.aborted) {
+      const frames = await Promise.race([stream.next(o.batchRecords), aborted]);
+      for (const f of frames) {
+        const p = this.#onFrame(f);
+        if (p) await p;
+        if (this.#writer.pendingCount >= o.batchRecords) await this.#flush();
+      }
+      if (stream.idle) await this.#flush();
+    }
+    await this.#flush();
+  }
+
+  async #flush(): Promise<void> {
+    const end = await this.#writer.flush();
+    if (end !== null) this.#ack(end);
+  }
+
+  #ack(lsn: bigint): void {
+    if (lsn <= this.#acked) return;
+    this.#acked = lsn;
+    this.#stream?.sendStatus(lsn);
+    this.#publishStreaming();
+  }
+
+  #publishStreaming(): void {
+    this.#status.publish({
+      type: 'streaming',
+      ackedLsn: formatLsn(this.#acked),
+      transactions: this.#txCount,
+      rows: this.#rowCount,
+    });
+  }
+
+  #heartbeat(): void {
+    this.#sql
+      .query('SELECT pg_logical_emit_message(false, $1, $2)', [
+        HEARTBEAT_PREFIX,
+        String(Date.now()),
+      ])
+      .catch(() => {});
+  }
+
+  #onFrame(f: ReplicationFrame): Promise<void> | undefined {
+    if (f.kind === 'keepalive') {
+      this.#ackIfIdle(f.walEnd);
+      return undefined;
+    }
+    return this.#onMessage(f.message);
+  }
+
+  /** With nothing in flight, everything the server sent is durable: the slot may advance. */
+  #ackIfIdle(lsn: bigint): void {
+    if (this.#tx === null && this.#writer.idle) this.#ack(lsn);
+  }
+
+  #onMessage(m: PgOutputMessage): Promise<void> | undefined {
+    switch (m.tag) {
+      case 'begin':
+        this.#tx = {
+          db: this.#db,
+          lsn: m.finalLsn,
+          txId: m.xid,
+          ts: m.ts,
+          snapshot: false,
+          seq: 0,
+        };
+        this.#writer.begin(m.finalLsn, m.xid, m.ts);
+        return undefined;
+      case 'commit':
+        this.#writer.commit(m.endLsn);
+        this.#tx = null;
+        this.#txCount++;
+        return undefined;
+      case 'relation':
+        return this.#onRelation(m);
+      case 'insert':
+      case 'update':
+      case 'delete':
+        this.#onRow(m);
+        return undefined;
+      case 'truncate':
+        for (const id of m.relationIds) this.#onTruncate(id);
+        return undefined;
+      case 'message':
+        if (!m.transactional) this.#ackIfIdle(m.lsn);
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  async #onRelation(m: Extract<PgOutputMessage, { tag: 'relation' }>): Promise<void> {
+    const { info, isNew } = await this.#registry.onRelation(
+      m,
+      this.#tx?.lsn ?? 0n,
+      this.#tx?.ts ?? Date.now(),
+    );
+    if (isNew) await this.#state.appendSchema(isNew);
+    await this.#writer.prepareTopic(info.topic);
+  }
+
+  #relation(id: number) {
+    const rel = this.#registry.get(id);
+    if (!rel) {
+      throw new UnbundledError(
+        'CAPTURE_PROTOCOL',
+        `row for unknown relation ${id} (no Relation message before it)`,
+      );
+    }
+    const tx = this.#tx!;
+    if (!rel.announced) {
+      this.#writer.add(rel.topic, null, this.#registry.schemaOf(rel), tx.seq, 0);
+      rel.announced = true;
+    }
+    return rel;
+  }
+
+  #onRow(m: Extract<PgOutputMessage, { tag: 'insert' | 'update' | 'delete' }>): void {
+    const rel = this.#relation(m.relationId);
+    const tx = this.#tx!;
+    const ev = rowChangeOf(m, rel, tx, tx.seq);
+    this.#writer.add(rel.topic, encodeRowKey(rel.columns, ev.after ?? ev.before!), ev, tx.seq, 1);
+    tx.seq++;
+    this.#rowCount++;
+  }
+
+  #onTruncate(id: number): void {
+    const rel = this.#relation(id);
+    const tx = this.#tx!;
+    this.#writer.add(rel.topic, null, truncateOf(rel, tx, tx.seq), tx.seq, 1);
+    tx.seq++;
+  }
+}
+
+function slotDropped(slot: string): UnbundledError {
+  return new UnbundledError(
+    'CAPTURE_SLOT_DROPPED',
+    `replication slot "${slot}" is gone but the log already holds captured changes from it: it was dropped (or invalidated and removed) behind the capture's back, so changes made since are lost. Re-snapshot into fresh topics (new topic prefix) or restore the slot's source`,
+  );
+}
+
+function databaseReplaced(expected: string, actual: string): UnbundledError {
+  return new UnbundledError(
+    'CAPTURE_DATABASE_REPLACED',
+    `the Postgres cluster was replaced: system identifier ${actual}, but the log was captured from ${expected} (restored backup or new cluster?). Positions no longer match; capture into fresh topics (new topic prefix)`,
+  );
+}
