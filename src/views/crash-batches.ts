@@ -47,3 +47,8 @@ export function crashOracle(n: number): [string, CrashRow][] {
   }
   return [...state.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
+
+/** Search view options of the crash test: frequent snapshots, so kills land mid-write. */
+export function searchCrashOptions(dir: string) {
+  return { dir, fields: ['batch', 'value'], snapshotEveryWrites: 250, snapshotIntervalMs: 10 };
+}

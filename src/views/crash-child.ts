@@ -3,8 +3,15 @@
  * position and applies the deterministic crash batches until it is SIGKILLed.
  * Usage: tsx crash-child.ts postgres <url> | search <dir>
  */
-import { batchesAt, type CrashRow, crashBatch, crashPosition } from './crash-batches.ts';
+import {
+  batchesAt,
+  type CrashRow,
+  crashBatch,
+  crashPosition,
+  searchCrashOptions,
+} from './crash-batches.ts';
 import { createPostgresView } from './postgres/postgres-view.ts';
+import { createSearchView } from './search/search-view.ts';
 import type { VersionedView } from './types.ts';
 
 async function main(): Promise<void> {
@@ -26,6 +33,7 @@ async function openView(kind: string, target: string): Promise<VersionedView<Cra
       columns: { batch: 'int4', value: 'int4' },
     });
   }
+  if (kind === 'search') return createSearchView<CrashRow>('crash', searchCrashOptions(target));
   throw new Error(`unknown store kind ${kind}`);
 }
 

@@ -4,5 +4,6 @@ export * from './json-codec.ts';
 export * from './memory/index.ts';
 export * from './position-check.ts';
 export * from './postgres/index.ts';
+export * from './search/index.ts';
 export type * from './types.ts';
 export { versionTableName } from './version-name.ts';

@@ -25,7 +25,7 @@ describe('postgres view under SIGKILL', () => {
   });
 
   it('commits data and position together across kills', async () => {
-    const iterations = faultIterations(50);
+    const iterations = faultIterations(30);
     let progressed = 0;
     let last = 0;
     for (let i = 0; i < iterations; i++) {
