@@ -12,21 +12,33 @@
  * g.run();
  * materialize(out.drain()); // [{ key: '"books"', row: { key: 'books', revenue: 12 } }]
  */
+export * from './aggregate-set.ts';
 export * from './aggregates.ts';
 export * from './canonical.ts';
 export type * from './dead-letter.ts';
 export * from './graph.ts';
+export * from './keyed-index.ts';
+export * from './materialize.ts';
 export * from './multiset.ts';
 export * from './operator.ts';
 export * from './operators/concat.ts';
 export * from './operators/consolidate.ts';
+export * from './operators/distinct.ts';
 export * from './operators/filter.ts';
 export * from './operators/flat-map.ts';
 export * from './operators/group-by.ts';
+export * from './operators/join.ts';
 export * from './operators/key-by.ts';
 export * from './operators/map.ts';
 export * from './operators/negate.ts';
 export * from './operators/output.ts';
+export * from './operators/top-k.ts';
 export * from './sorted-bag.ts';
 export * from './stream.ts';
 export type * from './types.ts';
+export * from './windows/assigners.ts';
+export * from './windows/fixed-window.ts';
+export * from './windows/session-window.ts';
+export * from './windows/window.ts';
+export type { WindowOptions, WindowRow, WindowState } from './windows/window-base.ts';
+export { WindowOperator } from './windows/window-base.ts';

@@ -1,11 +1,9 @@
-import type { Aggregate, AggregateResult } from '../aggregates.ts';
+import { AggregateSet, type AnyAggregate, sameRow } from '../aggregate-set.ts';
+import type { AggregateResult } from '../aggregates.ts';
 import { keyOf } from '../canonical.ts';
 import { UnaryOperator } from '../operator.ts';
 import type { PipedOperator, Stream } from '../stream.ts';
 import type { Batch, Keyed } from '../types.ts';
-
-// biome-ignore lint/suspicious/noExplicitAny: aggregates of any accumulator type
-type AnyAggregate<T> = Aggregate<T, any, unknown>;
 
 /** The results of a map of aggregates. */
 export type Results<A> = { [N in keyof A]: AggregateResult<A[N]> };
@@ -26,25 +24,21 @@ interface Group<K> {
   dirty: boolean;
 }
 
+type Row = Record<string, unknown>;
+
 /**
  * Groups rows by key and maintains aggregates; emits `-old +new` per changed group after each
  * step, and retracts a group when its last row is retracted.
  */
-export class GroupByOperator<T, K> extends UnaryOperator<T, Keyed<K, Record<string, unknown>>> {
+export class GroupByOperator<T, K> extends UnaryOperator<T, Keyed<K, Row>> {
   readonly #keyFn: (row: T) => K;
-  readonly #names: string[];
-  readonly #aggs: AnyAggregate<T>[];
-  readonly #spreadKey: (key: K) => boolean;
+  readonly #aggs: AggregateSet<T>;
   #groups = new Map<string, Group<K>>();
-  readonly #values: unknown[];
 
   constructor(input: Stream<T>, keyFn: (row: T) => K, aggregates: Record<string, AnyAggregate<T>>) {
     super(input, 'groupBy');
     this.#keyFn = keyFn;
-    this.#names = Object.keys(aggregates);
-    this.#aggs = this.#names.map((n) => aggregates[n]!);
-    this.#values = new Array(this.#aggs.length);
-    this.#spreadKey = (k) => typeof k === 'object' && k !== null && !Array.isArray(k);
+    this.#aggs = new AggregateSet(aggregates);
   }
 
   override get stateful(): boolean {
@@ -63,24 +57,23 @@ export class GroupByOperator<T, K> extends UnaryOperator<T, Keyed<K, Record<stri
   }
 
   #apply(row: T, diff: number, touched: Group<K>[]): void {
-    let key: K;
-    let ks: string;
-    const aggs = this.#aggs;
-    const values = this.#values;
+    let g: Group<K> | undefined;
+    let ks = '';
     try {
-      key = this.#keyFn(row);
+      const key = this.#keyFn(row);
       ks = keyOf(key);
-      for (let j = 0; j < aggs.length; j++) values[j] = aggs[j]!.value(row);
+      this.#aggs.extract(row);
+      g = this.#groups.get(ks);
+      if (g === undefined) {
+        g = { key, count: 0, accs: this.#aggs.init(), emitted: undefined, dirty: false };
+        this.#groups.set(ks, g);
+      }
+      this.#aggs.step(g.accs, diff);
     } catch (error) {
+      if (g !== undefined && g.count === 0 && !g.dirty) this.#groups.delete(ks);
       this.fail(row, diff, error);
       return;
     }
-    let g = this.#groups.get(ks);
-    if (g === undefined) {
-      g = { key, count: 0, accs: aggs.map((a) => a.init()), emitted: undefined, dirty: false };
-      this.#groups.set(ks, g);
-    }
-    if (!this.#step(g, row, diff)) return;
     g.count += diff;
     if (!g.dirty) {
       g.dirty = true;
@@ -88,22 +81,8 @@ export class GroupByOperator<T, K> extends UnaryOperator<T, Keyed<K, Record<stri
     }
   }
 
-  /** Fold one row into every aggregate; if a user reducer throws, undo the ones already done. */
-  #step(g: Group<K>, row: T, diff: number): boolean {
-    const aggs = this.#aggs;
-    let j = 0;
-    try {
-      for (; j < aggs.length; j++) g.accs[j] = aggs[j]!.step(g.accs[j], this.#values[j], diff);
-      return true;
-    } catch (error) {
-      for (let u = 0; u < j; u++) g.accs[u] = aggs[u]!.step(g.accs[u], this.#values[u], -diff);
-      this.fail(row, diff, error);
-      return false;
-    }
-  }
-
   #emitChanges(touched: Group<K>[]): void {
-    const out: Batch<Keyed<K, Record<string, unknown>>> = [];
+    const out: Batch<Keyed<K, Row>> = [];
     for (const g of touched) {
       g.dirty = false;
       const next = g.count > 0 ? this.#row(g) : undefined;
@@ -116,21 +95,17 @@ export class GroupByOperator<T, K> extends UnaryOperator<T, Keyed<K, Record<stri
     this.emit(out);
   }
 
-  #row(g: Group<K>): Record<string, unknown> {
-    const row: Record<string, unknown> = this.#spreadKey(g.key)
-      ? { ...(g.key as Record<string, unknown>) }
-      : { key: g.key };
-    for (let j = 0; j < this.#aggs.length; j++) {
-      row[this.#names[j]!] = this.#aggs[j]!.result(g.accs[j]);
-    }
-    return row;
+  #row(g: Group<K>): Row {
+    const k = g.key;
+    const spread = typeof k === 'object' && k !== null && !Array.isArray(k);
+    return this.#aggs.results(g.accs, spread ? { ...(k as Row) } : { key: k });
   }
 
   override snapshot(): unknown {
     const keys = [...this.#groups.keys()].sort();
     return keys.map((ks) => {
       const g = this.#groups.get(ks)!;
-      return [g.key, g.count, g.accs.map((a, j) => this.#aggs[j]!.save(a))];
+      return [g.key, g.count, this.#aggs.save(g.accs)];
     });
   }
 
@@ -140,7 +115,7 @@ export class GroupByOperator<T, K> extends UnaryOperator<T, Keyed<K, Record<stri
       const g: Group<K> = {
         key,
         count,
-        accs: saved.map((s, j) => this.#aggs[j]!.load(s)),
+        accs: this.#aggs.load(saved),
         emitted: undefined,
         dirty: false,
       };
@@ -148,15 +123,6 @@ export class GroupByOperator<T, K> extends UnaryOperator<T, Keyed<K, Record<stri
       this.#groups.set(keyOf(key), g);
     }
   }
-}
-
-function sameRow(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  for (const k in b) {
-    const x = a[k];
-    const y = b[k];
-    if (!Object.is(x, y) && (typeof x !== 'object' || keyOf(x) !== keyOf(y))) return false;
-  }
-  return true;
 }
 
 /**
