@@ -1,5 +1,6 @@
 /** Derived views: stores that commit their log position atomically with their data. */
 export * from './batch.ts';
+export * from './cache/index.ts';
 export * from './json-codec.ts';
 export * from './memory/index.ts';
 export * from './position-check.ts';

@@ -30,7 +30,8 @@ export function checkPosition(
   return ahead ? { kind: 'ahead', next: mergePositions(committed, incoming) } : { kind: 'stale' };
 }
 
-function validatePosition(view: string, p: Position): void {
+/** Throw `VIEW_POSITION_INVALID` unless every offset is a non-negative safe integer. */
+export function validatePosition(view: string, p: Position): void {
   for (const [k, v] of Object.entries(p)) {
     if (!Number.isSafeInteger(v) || v < 0) {
       throw new UnbundledError(

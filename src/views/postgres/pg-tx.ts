@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { isRetryable, UnbundledError } from '../../core/errors.ts';
+import { UnbundledError } from '../../core/errors.ts';
+import { storeError } from '../store-error.ts';
 
 /** Run `fn` in one transaction on a pooled client; roll back and wrap the error on failure. */
 export async function withTx<T>(
@@ -24,15 +25,4 @@ export async function withTx<T>(
     client.release(err instanceof UnbundledError ? undefined : (err as Error));
     throw storeError(what, err);
   }
-}
-
-/** Wrap a driver error as an UnbundledError that says what failed and whether to retry. */
-export function storeError(what: string, err: unknown): UnbundledError {
-  if (err instanceof UnbundledError) return err;
-  const code = (err as { code?: unknown }).code;
-  return new UnbundledError(
-    'VIEW_STORE_FAILED',
-    `${what} failed: ${(err as Error).message}${typeof code === 'string' ? ` (code ${code})` : ''}; ${isRetryable(err) ? 'transient — retry' : 'check the store and the view definition'}`,
-    { retryable: isRetryable(err), cause: err },
-  );
 }

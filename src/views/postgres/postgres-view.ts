@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Position } from '../../core/position.ts';
 import { netBatch } from '../batch.ts';
 import { checkPosition } from '../position-check.ts';
+import { storeError } from '../store-error.ts';
 import type {
   ApplyResult,
   ScanOptions,
@@ -31,7 +32,7 @@ import {
   scanSql,
   upsertSql,
 } from './pg-sql.ts';
-import { storeError, withTx } from './pg-tx.ts';
+import { withTx } from './pg-tx.ts';
 
 /** Options of `createPostgresView`. Pass a `pool` you own, or a `connectionString`. */
 export interface PostgresViewOptions {
