@@ -59,13 +59,11 @@ export class SessionWindowOperator<T, K> extends WindowOperator<T, K> {
       this.fail(row, diff, error);
       return;
     }
-    const oldStart = target.start;
     target.events.push([x.t, row, diff]);
     target.count += diff;
     target.start = Math.min(target.start, x.t);
     target.end = Math.max(target.end, end);
     for (const other of overlapping) if (other !== target) this.#absorb(target, other);
-    if (target.start !== oldStart) this.retract(target);
     const kept = list.filter((s) => !overlapping.includes(s));
     this.#store(ks, [...kept, target], [target], wm);
   }

@@ -116,18 +116,23 @@ export abstract class WindowOperator<T, K> extends UnaryOperator<T, Keyed<[K, nu
     );
   }
 
-  /** Emit the change of a window's visible result (nothing until it fired). */
+  /**
+   * Emit the change of a window's visible result (nothing until it fired). Retractions use the
+   * start recorded in the shown row, so a session whose start moved retracts the right key.
+   */
   protected refresh(w: WindowState<K>): void {
     const next = w.fired && w.count > 0 ? this.windowRow(w) : undefined;
     if (w.emitted !== undefined && next !== undefined && sameRow(w.emitted, next)) return;
-    if (w.emitted !== undefined) this.out.push([[[w.key, w.start], w.emitted], -1]);
+    if (w.emitted !== undefined)
+      this.out.push([[[w.key, w.emitted.start as number], w.emitted], -1]);
     if (next !== undefined) this.out.push([[[w.key, w.start], next], 1]);
     w.emitted = next;
   }
 
   /** Retract whatever a window showed (it is being replaced by a merged one). */
   protected retract(w: WindowState<K>): void {
-    if (w.emitted !== undefined) this.out.push([[[w.key, w.start], w.emitted], -1]);
+    if (w.emitted !== undefined)
+      this.out.push([[[w.key, w.emitted.start as number], w.emitted], -1]);
     w.emitted = undefined;
   }
 
