@@ -1,36 +1,14 @@
 import pg from 'pg';
 import { UnbundledError } from '../../core/errors.ts';
+import { COLUMN_TYPES, type ColumnType, type ViewColumns } from '../column-types.ts';
 import { decodeJson, encodeJson } from '../json-codec.ts';
 import { assertIdentifier, quoteIdent } from '../version-name.ts';
 
-/**
- * Postgres column types a view may declare. Read back as: text → string, int4/float8 → number,
- * int8 → number (bigint beyond 2^53), numeric → string (exact), bool → boolean,
- * timestamptz → Date, jsonb → JSON value (bigints kept, see `encodeJson`).
- */
-export type PgColumnType =
-  | 'text'
-  | 'int4'
-  | 'int8'
-  | 'float8'
-  | 'numeric'
-  | 'bool'
-  | 'timestamptz'
-  | 'jsonb';
+/** Postgres column types a view may declare (see `ColumnType`). */
+export type PgColumnType = ColumnType;
 
 /** Typed columns of a view table, by row field name. Without it, rows go to one jsonb `row` column. */
-export type PgColumns = Readonly<Record<string, PgColumnType>>;
-
-const TYPES = new Set<string>([
-  'text',
-  'int4',
-  'int8',
-  'float8',
-  'numeric',
-  'bool',
-  'timestamptz',
-  'jsonb',
-]);
+export type PgColumns = ViewColumns;
 
 /** The physical layout of a view version's table: `key` plus typed columns, or `key` + `row jsonb`. */
 export interface TableLayout {
@@ -46,7 +24,7 @@ export function tableLayout(view: string, columns: PgColumns | undefined): Table
   for (const name of names) {
     assertIdentifier('column', name);
     if (name === 'key' || name === 'row' || name === 'search') throw reserved(view, name);
-    if (!TYPES.has(columns[name]!)) throw badType(view, name, columns[name]!);
+    if (!COLUMN_TYPES.has(columns[name]!)) throw badType(view, name, columns[name]!);
   }
   return { names, types: names.map((n) => columns[n]!), typed: true };
 }
@@ -147,7 +125,7 @@ function reserved(view: string, name: string) {
 function badType(view: string, name: string, type: string) {
   return new UnbundledError(
     'VIEW_COLUMN_INVALID',
-    `view "${view}": column "${name}" has unsupported type "${type}"; use one of ${[...TYPES].join(', ')} (jsonb holds anything)`,
+    `view "${view}": column "${name}" has unsupported type "${type}"; use one of ${[...COLUMN_TYPES].join(', ')} (jsonb holds anything)`,
   );
 }
 

@@ -1,0 +1,1 @@
+export { type AnalyticsView, createDuckDbView, type DuckDbViewOptions } from './duckdb-view.ts';
