@@ -1,0 +1,205 @@
+import { crc32c } from '@node-rs/crc32';
+import type { Headers, LogRecord, RecordInput } from '../../core/index.ts';
+
+/**
+ * On-disk batch frame (little endian). One frame per appended batch, one CRC per frame:
+ *
+ *   0  u32 frameLength   total bytes of the frame, this header included
+ *   4  u32 crc32c        over bytes [8, frameLength)
+ *   8  u8  magic (0xB1)  9 u8 attributes (0)  10 u16 reserved
+ *   12 f64 baseOffset    offset of the first record (integers are exact below 2^53)
+ *   20 u32 lastOffsetDelta
+ *   24 u32 recordCount   (< lastOffsetDelta + 1 after compaction)
+ *   28 f64 maxTimestamp
+ *   36 u32 reserved
+ *   40 records: u32 offsetDelta, f64 timestamp, i32 keyLength (-1 = null), key,
+ *      i32 valueLength (-1 = null = tombstone), value, u16 headerCount,
+ *      headerCount × (u16 nameLength, name, u32 valueLength, value) in UTF-8.
+ */
+export const FRAME_HEADER_BYTES = 40;
+export const FRAME_MAGIC = 0xb1;
+const RECORD_FIXED_BYTES = 4 + 8 + 4 + 4 + 2;
+
+/** The fields of a frame header. */
+export interface FrameHeader {
+  readonly length: number;
+  readonly crc: number;
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  readonly count: number;
+  readonly maxTimestamp: number;
+}
+
+/** A record to encode with its absolute offset (compaction re-encodes with gaps). */
+export interface OffsetRecord {
+  readonly offset: number;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly headers?: Headers;
+  readonly timestamp?: number;
+}
+
+const EMPTY_HEADERS: Headers = Object.freeze({});
+
+/** Encoded size of one record's body (what `maxRecordBytes` limits). */
+export function recordBytes(r: RecordInput): number {
+  let n = RECORD_FIXED_BYTES + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  if (r.headers !== undefined) {
+    for (const name in r.headers) {
+      n += 6 + Buffer.byteLength(name) + Buffer.byteLength(r.headers[name]!);
+    }
+  }
+  return n;
+}
+
+/**
+ * Encode records into one frame Buffer. `sizes[i]` must be `recordBytes(records[i])`.
+ * Records without a timestamp get `now`. Offsets are `baseOffset + i` unless given.
+ */
+export function encodeFrame(
+  records: readonly (RecordInput | OffsetRecord)[],
+  sizes: readonly number[],
+  baseOffset: number,
+  now: number,
+): Buffer {
+  let total = FRAME_HEADER_BYTES;
+  for (const s of sizes) total += s;
+  const buf = Buffer.allocUnsafe(total);
+  let p = FRAME_HEADER_BYTES;
+  let maxTs = 0;
+  let lastDelta = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    const off = (r as OffsetRecord).offset;
+    lastDelta = off === undefined ? i : off - baseOffset;
+    const ts = r.timestamp ?? now;
+    if (ts > maxTs) maxTs = ts;
+    p = writeRecord(buf, p, r, lastDelta, ts);
+  }
+  writeHeader(buf, total, baseOffset, lastDelta, records.length, maxTs);
+  return buf;
+}
+
+function writeRecord(buf: Buffer, p: number, r: RecordInput, delta: number, ts: number): number {
+  buf.writeUInt32LE(delta, p);
+  buf.writeDoubleLE(ts, p + 4);
+  p = writeBytes(buf, p + 12, r.key);
+  p = writeBytes(buf, p, r.value);
+  const h = r.headers;
+  let count = 0;
+  const countAt = p;
+  p += 2;
+  if (h !== undefined) {
+    for (const name in h) {
+      const nameLen = buf.write(name, p + 2, 'utf8');
+      buf.writeUInt16LE(nameLen, p);
+      p += 2 + nameLen;
+      const valLen = buf.write(h[name]!, p + 4, 'utf8');
+      buf.writeUInt32LE(valLen, p);
+      p += 4 + valLen;
+      count++;
+    }
+  }
+  buf.writeUInt16LE(count, countAt);
+  return p;
+}
+
+function writeBytes(buf: Buffer, p: number, b: Uint8Array | null): number {
+  if (b === null) {
+    buf.writeInt32LE(-1, p);
+    return p + 4;
+  }
+  buf.writeInt32LE(b.length, p);
+  buf.set(b, p + 4);
+  return p + 4 + b.length;
+}
+
+function writeHeader(
+  buf: Buffer,
+  total: number,
+  baseOffset: number,
+  lastDelta: number,
+  count: number,
+  maxTs: number,
+): void {
+  buf.writeUInt32LE(total, 0);
+  buf.writeUInt8(FRAME_MAGIC, 8);
+  buf.writeUInt8(0, 9);
+  buf.writeUInt16LE(0, 10);
+  buf.writeDoubleLE(baseOffset, 12);
+  buf.writeUInt32LE(lastDelta, 20);
+  buf.writeUInt32LE(count, 24);
+  buf.writeDoubleLE(maxTs, 28);
+  buf.writeUInt32LE(0, 36);
+  buf.writeUInt32LE(crc32c(buf.subarray(8)), 4);
+}
+
+/** Parse a frame header at `p` (the caller checked that 40 bytes are there). */
+export function readFrameHeader(buf: Buffer, p: number): FrameHeader {
+  const baseOffset = buf.readDoubleLE(p + 12);
+  return {
+    length: buf.readUInt32LE(p),
+    crc: buf.readUInt32LE(p + 4),
+    baseOffset,
+    lastOffset: baseOffset + buf.readUInt32LE(p + 20),
+    count: buf.readUInt32LE(p + 24),
+    maxTimestamp: buf.readDoubleLE(p + 28),
+  };
+}
+
+/** Whether the header at `p` is plausible (magic, sane length) before trusting its length. */
+export function headerLooksValid(buf: Buffer, p: number): boolean {
+  const len = buf.readUInt32LE(p);
+  return len >= FRAME_HEADER_BYTES && buf[p + 8] === FRAME_MAGIC;
+}
+
+/** Whether the CRC of the complete frame at `buf[p, p+length)` matches. */
+export function frameCrcOk(buf: Buffer, p: number, length: number): boolean {
+  return crc32c(buf.subarray(p + 8, p + length)) === buf.readUInt32LE(p + 4);
+}
+
+/**
+ * Decode the records of the (CRC-checked) frame at `p`, pushing those with offset >= `from`
+ * onto `out`. Keys and values are views into `buf` (no copies).
+ */
+export function decodeFrame(
+  buf: Buffer,
+  p: number,
+  topic: string,
+  partition: number,
+  from: number,
+  out: LogRecord[],
+): void {
+  const base = buf.readDoubleLE(p + 12);
+  const count = buf.readUInt32LE(p + 24);
+  let q = p + FRAME_HEADER_BYTES;
+  for (let i = 0; i < count; i++) {
+    const offset = base + buf.readUInt32LE(q);
+    const timestamp = buf.readDoubleLE(q + 4);
+    q += 12;
+    const keyLen = buf.readInt32LE(q);
+    q += 4;
+    const key = keyLen < 0 ? null : buf.subarray(q, q + keyLen);
+    if (keyLen > 0) q += keyLen;
+    const valueLen = buf.readInt32LE(q);
+    q += 4;
+    const value = valueLen < 0 ? null : buf.subarray(q, q + valueLen);
+    if (valueLen > 0) q += valueLen;
+    const headerCount = buf.readUInt16LE(q);
+    q += 2;
+    let headers = EMPTY_HEADERS;
+    if (headerCount > 0) {
+      const h: Record<string, string> = {};
+      for (let j = 0; j < headerCount; j++) {
+        const nl = buf.readUInt16LE(q);
+        const name = buf.toString('utf8', q + 2, q + 2 + nl);
+        q += 2 + nl;
+        const vl = buf.readUInt32LE(q);
+        h[name] = buf.toString('utf8', q + 4, q + 4 + vl);
+        q += 4 + vl;
+      }
+      headers = h;
+    }
+    if (offset >= from) out.push({ topic, partition, offset, key, value, headers, timestamp });
+  }
+}
