@@ -90,7 +90,9 @@ export const rawTypes = {
 export function rowDecoder(
   fields: readonly pg.FieldDef[],
 ): (r: Record<string, unknown>) => unknown {
-  const cols = fields.filter((f) => f.name !== 'key' && f.dataTypeID !== TSVECTOR);
+  const cols = fields.filter(
+    (f) => f.name !== 'key' && f.dataTypeID !== TSVECTOR && !f.name.startsWith('_ub_'),
+  );
   const first = cols[0];
   if (cols.length === 1 && first?.name === 'row' && first.dataTypeID === JSONB) {
     return (r) => decodeJson(r.row as string);
