@@ -1,1 +1,11 @@
-export {};
+export * from './dead-letters.ts';
+export * from './define-system.ts';
+export * from './runtime.ts';
+export * from './sources.ts';
+export * from './sql-client.ts';
+export * from './standard-schema.ts';
+export * from './stores.ts';
+export * from './table.ts';
+export { buildViewGraph, storeKey, tableTopic, type ViewGraph } from './view-graph.ts';
+export type { ViewPhase, ViewStatus } from './view-runner.ts';
+export { viewVersion } from './view-version.ts';

@@ -1,0 +1,62 @@
+/**
+ * A bounded multi-producer, single-consumer queue. `push` resolves when the item is taken into
+ * the buffer (strategy: block the producer when full — backpressure from a slow store reaches the
+ * log readers); `takeAll` waits for at least one item and returns everything buffered.
+ */
+export class Channel<T> {
+  readonly #capacity: number;
+  #items: T[] = [];
+  #waitingProducers: (() => void)[] = [];
+  #waitingConsumer: (() => void) | null = null;
+  #error: unknown = undefined;
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  get size(): number {
+    return this.#items.length;
+  }
+
+  async push(item: T, signal?: AbortSignal): Promise<void> {
+    while (this.#items.length >= this.#capacity) {
+      if (signal?.aborted) return;
+      await new Promise<void>((resolve) => {
+        this.#waitingProducers.push(resolve);
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+    this.#items.push(item);
+    this.#wakeConsumer();
+  }
+
+  /** Make the consumer fail with `err` (a producer died). */
+  fail(err: unknown): void {
+    this.#error ??= err;
+    this.#wakeConsumer();
+  }
+
+  /** Wait until an item is there (or `signal` aborts → []), then take every buffered item. */
+  async takeAll(signal: AbortSignal, max = Number.POSITIVE_INFINITY): Promise<T[]> {
+    while (this.#items.length === 0) {
+      if (this.#error !== undefined) throw this.#error;
+      if (signal.aborted) return [];
+      await new Promise<void>((resolve) => {
+        this.#waitingConsumer = resolve;
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+    const out = this.#items.length <= max ? this.#items : this.#items.slice(0, max);
+    this.#items = this.#items.length <= max ? [] : this.#items.slice(max);
+    const producers = this.#waitingProducers;
+    this.#waitingProducers = [];
+    for (const wake of producers) wake();
+    return out;
+  }
+
+  #wakeConsumer(): void {
+    const wake = this.#waitingConsumer;
+    this.#waitingConsumer = null;
+    wake?.();
+  }
+}
