@@ -1,3 +1,4 @@
+import { unlinkSync } from 'node:fs';
 import { readFile, realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnbundledError } from '../../core/index.ts';
@@ -7,7 +8,7 @@ const openHere = new Set<string>();
 
 /**
  * Take the data directory for this process: a `LOCK` file holding the owner's pid. A lock left
- * by a dead process (after a crash) is taken over. Two live owners would corrupt the segments.
+ * by a dead process (after a crash) is taken over; closing removes it. Two live owners would corrupt the segments.
  */
 export async function lockDir(dir: string): Promise<() => void> {
   const real = await realpath(dir);
@@ -26,6 +27,11 @@ export async function lockDir(dir: string): Promise<() => void> {
   await writeFile(file, String(process.pid));
   return () => {
     openHere.delete(real);
+    try {
+      unlinkSync(file);
+    } catch {
+      // Already gone: nothing to release.
+    }
   };
 }
 

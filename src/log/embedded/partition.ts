@@ -203,11 +203,11 @@ export class Partition {
     this.#recovering ??= (async () => {
       await this.#commit.drained();
       const fs = this.#o.fs;
-      await fs.close(this.#writeFd).catch(() => {});
       const fd = await fs.open(this.active.path, 'r+');
+      await fs.close(this.#writeFd).catch(() => {});
+      this.#writeFd = fd;
       await fs.ftruncate(fd, this.active.size);
       await fs.fsync(fd);
-      this.#writeFd = fd;
       this.#nextOffset = this.active.lastOffset + 1;
       this.#failed = undefined;
       this.#o.logger.warn(
