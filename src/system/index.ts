@@ -7,5 +7,11 @@ export * from './standard-schema.ts';
 export * from './stores.ts';
 export * from './table.ts';
 export { buildViewGraph, storeKey, tableTopic, type ViewGraph } from './view-graph.ts';
-export type { ViewPhase, ViewStatus } from './view-runner.ts';
+export type {
+  CommitListener,
+  ViewCommit,
+  ViewPhase,
+  ViewRunner,
+  ViewStatus,
+} from './view-runner.ts';
 export { viewVersion } from './view-version.ts';

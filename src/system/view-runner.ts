@@ -2,13 +2,23 @@ import type { Position } from '../core/index.ts';
 import { partitionKey } from '../core/index.ts';
 import { materialize } from '../dataflow/index.ts';
 import type { Log } from '../log/index.ts';
-import type { VersionedView, ViewStore } from '../views/index.ts';
+import type { VersionedView, ViewStore, ViewWrite } from '../views/index.ts';
 import { Channel } from './channel.ts';
 import { type Checkpoint, checkpointPath, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import type { DeadLetterEntry, DeadLetterWriter } from './dead-letters.ts';
 import type { RejectedChange } from './input-table.ts';
 import { readTransactions, type TxChunk } from './transaction-reader.ts';
 import { storeKey, type ViewGraph } from './view-graph.ts';
+
+/** One commit of a view: its net writes and the position it reached. */
+export interface ViewCommit {
+  readonly writes: readonly ViewWrite<unknown>[];
+  readonly position: Position;
+  /** True while building a new version beside the live one. */
+  readonly building: boolean;
+}
+
+export type CommitListener = (commit: ViewCommit) => void;
 
 /** Lifecycle of a view in the runtime. */
 export type ViewPhase =
@@ -75,6 +85,7 @@ export class ViewRunner {
   #error: string | null = null;
   #lastCheckpoint = 0;
   readonly #waiters = new Set<() => void>();
+  readonly #listeners = new Set<CommitListener>();
 
   constructor(graph: ViewGraph, options: ViewRunnerOptions) {
     this.#g = graph;
@@ -121,6 +132,17 @@ export class ViewRunner {
       this.#waiters.add(done);
       signal?.addEventListener('abort', done, { once: true });
     });
+  }
+
+  /**
+   * Call `listener` synchronously after every commit to the store with the net writes and the
+   * position they brought the view to (live changes for clients). Returns an unsubscribe.
+   * While a new version is being built, commits go to that version, not the live one: listeners
+   * see `building: true` and should not forward those writes as live changes.
+   */
+  onCommit(listener: CommitListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Run until `signal` aborts; rejects if the store or log fails. */
@@ -233,6 +255,8 @@ export class ViewRunner {
     await this.#store!.apply(writes, position);
     this.#committed = position;
     if (this.#lag() === 0) this.#caughtUpAt = Date.now();
+    const building = this.#phase === 'building';
+    for (const listener of this.#listeners) listener({ writes, position, building });
     for (const wake of [...this.#waiters]) wake();
   }
 
