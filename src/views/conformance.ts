@@ -293,7 +293,7 @@ async function checkHistory(harness: ViewConformanceHarness, name: string, steps
     expect(await all(store)).toEqual(expected);
   }
   const want: Record<string, number> = {};
-  offsets.forEach((o, p) => o > 0 && (want[`t/${p}`] = o));
+  for (const [p, o] of offsets.entries()) if (o > 0) want[`t/${p}`] = o;
   expect(await store.position()).toEqual(done.length === 0 ? null : want);
   await closeAll(store, view);
 }
