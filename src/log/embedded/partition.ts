@@ -28,6 +28,7 @@ export class Partition {
   #failed: unknown;
   #recovering: Promise<void> | undefined;
   #waiters = new Set<() => void>();
+  #keepAlive: NodeJS.Timeout | undefined;
   #closed = false;
 
   private constructor(
@@ -102,10 +103,13 @@ export class Partition {
       const done = () => {
         this.#waiters.delete(done);
         signal?.removeEventListener('abort', done);
+        if (this.#waiters.size === 0) clearInterval(this.#keepAlive);
         resolve();
       };
       this.#waiters.add(done);
       signal?.addEventListener('abort', done, { once: true });
+      // A tailing reader keeps the process alive, as a socket would (a pending promise does not).
+      if (this.#waiters.size === 1) this.#keepAlive = setInterval(() => {}, 1 << 30);
     });
   }
 
