@@ -23,6 +23,11 @@ export function netBatch<Row>(view: string, writes: readonly ViewWrite<Row>[]): 
   return { upserts, deletes };
 }
 
+/** Throw `VIEW_KEY_INVALID` unless every write has a string key (before anything is applied). */
+export function checkKeys<Row>(view: string, writes: readonly ViewWrite<Row>[]): void {
+  for (const w of writes) if (typeof w.key !== 'string') throw badKey(view, w.key);
+}
+
 function badKey(view: string, key: unknown): UnbundledError {
   return new UnbundledError(
     'VIEW_KEY_INVALID',

@@ -1,5 +1,5 @@
 import type { Position } from '../../core/position.ts';
-import { netBatch } from '../batch.ts';
+import { checkKeys } from '../batch.ts';
 import { checkPosition } from '../position-check.ts';
 import type {
   ApplyResult,
@@ -147,9 +147,12 @@ class MemoryViewStore<Row> implements ViewStore<Row> {
     if (verdict.kind === 'stale') {
       return { applied: false, reason: 'stale', position: table.position ?? {} };
     }
-    const { upserts, deletes } = netBatch(this.name, writes);
-    for (const key of deletes) table.delete(key);
-    for (const [key, row] of upserts) table.set(key, row);
+    checkKeys(this.name, writes);
+    // In order, so the last write per key wins (same result as netting the batch first).
+    for (const w of writes) {
+      if (w.row === null) table.delete(w.key);
+      else table.set(w.key, w.row);
+    }
     table.position = verdict.next;
     return { applied: true, position: verdict.next };
   }

@@ -30,6 +30,12 @@ export class OrderedTable<Row> {
   }
 
   set(key: string, row: Row): void {
+    if (this.#maxEntries === Number.POSITIVE_INFINITY) {
+      const size = this.#rows.size;
+      this.#rows.set(key, row);
+      if (this.#rows.size !== size) this.#sorted = null;
+      return;
+    }
     const had = this.#rows.delete(key);
     this.#rows.set(key, row);
     if (!had) this.#sorted = null;
