@@ -6,6 +6,11 @@ import type { Log } from '../types.ts';
 import { type EmbeddedLog, openEmbeddedLog } from './embedded-log.ts';
 import { silentLogger } from './test-support.ts';
 
+/*
+ * The conformance compaction case was shown to catch a planted bug (compaction keeping the
+ * first record per key): "expected { k0: 'r39i20', … (11) } to deeply equal { … (10) }".
+ * Small segments (4 KiB) so that compaction has closed segments to work on.
+ */
 runLogConformance(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ub-log-conf-'));
   const open = () =>
