@@ -50,6 +50,17 @@ export class AggregateSet<T> {
     return row;
   }
 
+  /** True when two result rows hold the same aggregate results (the key fields are not compared). */
+  sameResults(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+    const names = this.#names;
+    for (let j = 0; j < names.length; j++) {
+      const x = a[names[j]!];
+      const y = b[names[j]!];
+      if (!Object.is(x, y) && (typeof x !== 'object' || keyOf(x) !== keyOf(y))) return false;
+    }
+    return true;
+  }
+
   save(accs: unknown[]): unknown[] {
     return accs.map((a, j) => this.#aggs[j]!.save(a));
   }

@@ -40,12 +40,14 @@ export class SortedBag<V> {
   /** Add `diff` copies of `value` (negative removes). */
   add(value: V, diff: number): void {
     const key = this.#byEncoding ? encodeCanonical(value) : '';
-    const [found, i] = this.#search(value, key);
-    if (found) {
+    const at = this.#search(value, key);
+    if (at >= 0) {
+      const i = at;
       const c = this.#counts[i]! + diff;
       if (c === 0) this.#removeAt(i);
       else this.#counts[i] = c;
     } else if (diff !== 0) {
+      const i = -at - 1;
       this.#values.splice(i, 0, value);
       this.#keys.splice(i, 0, key);
       this.#counts.splice(i, 0, diff);
@@ -100,7 +102,8 @@ export class SortedBag<V> {
     return bag;
   }
 
-  #search(value: V, key: string): [boolean, number] {
+  /** Index of the entry (>= 0), or -(insertion point) - 1 when absent. */
+  #search(value: V, key: string): number {
     let lo = 0;
     let hi = this.#values.length;
     while (lo < hi) {
@@ -110,11 +113,11 @@ export class SortedBag<V> {
         const k = this.#keys[mid]!;
         c = k < key ? -1 : k > key ? 1 : 0;
       }
-      if (c === 0) return [true, mid];
+      if (c === 0) return mid;
       if (c < 0) lo = mid + 1;
       else hi = mid;
     }
-    return [false, lo];
+    return -lo - 1;
   }
 
   #removeAt(i: number): void {

@@ -1,6 +1,6 @@
-import { AggregateSet, type AnyAggregate, sameRow } from '../aggregate-set.ts';
+import { AggregateSet, type AnyAggregate } from '../aggregate-set.ts';
 import type { AggregateResult } from '../aggregates.ts';
-import { keyOf } from '../canonical.ts';
+import { KeyMap } from '../key-map.ts';
 import { UnaryOperator } from '../operator.ts';
 import type { PipedOperator, Stream } from '../stream.ts';
 import type { Batch, Keyed } from '../types.ts';
@@ -20,7 +20,8 @@ interface Group<K> {
   key: K;
   count: number;
   accs: unknown[];
-  emitted: Record<string, unknown> | undefined;
+  /** The `[key, row]` last emitted (reused for its retraction). */
+  emitted: Keyed<K, Row> | undefined;
   dirty: boolean;
 }
 
@@ -33,7 +34,7 @@ type Row = Record<string, unknown>;
 export class GroupByOperator<T, K> extends UnaryOperator<T, Keyed<K, Row>> {
   readonly #keyFn: (row: T) => K;
   readonly #aggs: AggregateSet<T>;
-  #groups = new Map<string, Group<K>>();
+  #groups = new KeyMap<K, Group<K>>();
 
   constructor(input: Stream<T>, keyFn: (row: T) => K, aggregates: Record<string, AnyAggregate<T>>) {
     super(input, 'groupBy');
@@ -58,19 +59,17 @@ export class GroupByOperator<T, K> extends UnaryOperator<T, Keyed<K, Row>> {
 
   #apply(row: T, diff: number, touched: Group<K>[]): void {
     let g: Group<K> | undefined;
-    let ks = '';
     try {
       const key = this.#keyFn(row);
-      ks = keyOf(key);
       this.#aggs.extract(row);
-      g = this.#groups.get(ks);
+      g = this.#groups.get(key);
       if (g === undefined) {
         g = { key, count: 0, accs: this.#aggs.init(), emitted: undefined, dirty: false };
-        this.#groups.set(ks, g);
+        this.#groups.set(key, g);
       }
       this.#aggs.step(g.accs, diff);
     } catch (error) {
-      if (g !== undefined && g.count === 0 && !g.dirty) this.#groups.delete(ks);
+      if (g !== undefined && g.count === 0 && !g.dirty) this.#groups.delete(g.key);
       this.fail(row, diff, error);
       return;
     }
@@ -85,12 +84,13 @@ export class GroupByOperator<T, K> extends UnaryOperator<T, Keyed<K, Row>> {
     const out: Batch<Keyed<K, Row>> = [];
     for (const g of touched) {
       g.dirty = false;
-      const next = g.count > 0 ? this.#row(g) : undefined;
-      if (g.emitted !== undefined && next !== undefined && sameRow(g.emitted, next)) continue;
-      if (g.emitted !== undefined) out.push([[g.key, g.emitted], -1]);
-      if (next !== undefined) out.push([[g.key, next], 1]);
-      g.emitted = next;
-      if (g.count === 0) this.#groups.delete(keyOf(g.key));
+      const row = g.count > 0 ? this.#row(g) : undefined;
+      const was = g.emitted;
+      if (was !== undefined && row !== undefined && this.#aggs.sameResults(was[1], row)) continue;
+      if (was !== undefined) out.push([was, -1]);
+      g.emitted = row === undefined ? undefined : [g.key, row];
+      if (g.emitted !== undefined) out.push([g.emitted, 1]);
+      if (g.count === 0) this.#groups.delete(g.key);
     }
     this.emit(out);
   }
@@ -102,15 +102,11 @@ export class GroupByOperator<T, K> extends UnaryOperator<T, Keyed<K, Row>> {
   }
 
   override snapshot(): unknown {
-    const keys = [...this.#groups.keys()].sort();
-    return keys.map((ks) => {
-      const g = this.#groups.get(ks)!;
-      return [g.key, g.count, this.#aggs.save(g.accs)];
-    });
+    return this.#groups.sortedEntries().map(([, g]) => [g.key, g.count, this.#aggs.save(g.accs)]);
   }
 
   override restore(state: unknown): void {
-    this.#groups = new Map();
+    this.#groups.clear();
     for (const [key, count, saved] of state as [K, number, unknown[]][]) {
       const g: Group<K> = {
         key,
@@ -119,8 +115,8 @@ export class GroupByOperator<T, K> extends UnaryOperator<T, Keyed<K, Row>> {
         emitted: undefined,
         dirty: false,
       };
-      if (count > 0) g.emitted = this.#row(g);
-      this.#groups.set(keyOf(key), g);
+      if (count > 0) g.emitted = [key, this.#row(g)];
+      this.#groups.set(key, g);
     }
   }
 }
