@@ -47,7 +47,9 @@ export class ShopLoad {
 
   /** Insert the catalogue and users if the tables are empty; resume order ids otherwise. */
   async seed(): Promise<void> {
-    const { rows } = await this.#sql.query<{ n: string }>('select count(*)::text as n from products');
+    const { rows } = await this.#sql.query<{ n: string }>(
+      'select count(*)::text as n from products',
+    );
     if (Number(rows[0]?.n ?? 0) === 0) {
       const ids = range(this.#products, (i) => `p${i}`);
       await this.#sql.query(
@@ -65,7 +67,12 @@ export class ShopLoad {
       await this.#sql.query(
         `insert into users (id, name, email, country)
          select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])`,
-        [users, users.map((u) => `User ${u}`), users.map((u) => `${u}@example.com`), users.map((_, i) => pick(COUNTRIES, i))],
+        [
+          users,
+          users.map((u) => `User ${u}`),
+          users.map((u) => `${u}@example.com`),
+          users.map((_, i) => pick(COUNTRIES, i)),
+        ],
       );
     }
     const max = await this.#sql.query<{ n: string | null }>(
@@ -92,14 +99,19 @@ export class ShopLoad {
           ids.map(() => now - Math.floor(r() * 3_000)),
         ],
       );
-      const recent = range(Math.ceil(orders / 2), () => `o${Math.max(0, this.#nextOrder - 1 - Math.floor(r() * 500))}`);
+      const recent = range(
+        Math.ceil(orders / 2),
+        () => `o${Math.max(0, this.#nextOrder - 1 - Math.floor(r() * 500))}`,
+      );
       await tx.query('update orders set status = $2 where id = any($1::text[])', [
         recent,
         STATUSES[Math.floor(r() * STATUSES.length)],
       ]);
       this.stats.updates += recent.length;
       if (r() < 0.2 && this.#nextOrder > 1_000) {
-        await tx.query('delete from orders where id = $1', [`o${Math.floor(r() * (this.#nextOrder - 1_000))}`]);
+        await tx.query('delete from orders where id = $1', [
+          `o${Math.floor(r() * (this.#nextOrder - 1_000))}`,
+        ]);
         this.stats.deletes++;
       }
     });

@@ -19,13 +19,17 @@ const tickMs = 100;
 const runtime = await startSystem(system, {
   dataDir,
   onEvent: (e) => {
-    if (e.type === 'view-phase' && e.detail) console.log(`view ${e.view}: ${e.phase} (${e.detail})`);
-    if (e.type === 'source-failed' || e.type === 'view-failed') console.error(`${e.type}:`, e.error);
+    if (e.type === 'view-phase' && e.detail)
+      console.log(`view ${e.view}: ${e.phase} (${e.detail})`);
+    if (e.type === 'source-failed' || e.type === 'view-failed')
+      console.error(`${e.type}:`, e.error);
   },
 });
 const load = new ShopLoad(runtime.source('shop').sql);
 await load.seed();
-console.log(`shop running on ${runtime.source('shop').engine}; data in ${dataDir}; ${rate} orders/s; Ctrl-C to stop`);
+console.log(
+  `shop running on ${runtime.source('shop').engine}; data in ${dataDir}; ${rate} orders/s; Ctrl-C to stop`,
+);
 
 let stopping = false;
 const started = Date.now();
@@ -38,7 +42,9 @@ const loadLoop = (async () => {
 })();
 
 const screen = setInterval(() => {
-  process.stdout.write(renderStatus(runtime, load.stats, Date.now() - started, process.stdout.isTTY));
+  process.stdout.write(
+    renderStatus(runtime, load.stats, Date.now() - started, process.stdout.isTTY),
+  );
 }, 1_000);
 
 async function shutdown(code: number): Promise<void> {

@@ -6,7 +6,12 @@ let lastOrders = 0;
 let lastAt = Date.now();
 
 /** A block of text: writes/s and, per view, phase, lag and applied changes. Redrawn on a TTY. */
-export function renderStatus(rt: Runtime, stats: LoadStats, elapsedMs: number, tty: boolean): string {
+export function renderStatus(
+  rt: Runtime,
+  stats: LoadStats,
+  elapsedMs: number,
+  tty: boolean,
+): string {
   const now = Date.now();
   const rate = ((stats.orders - lastOrders) * 1000) / Math.max(1, now - lastAt);
   lastOrders = stats.orders;

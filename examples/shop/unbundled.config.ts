@@ -14,7 +14,16 @@ import {
   tumbling,
   window,
 } from '../../src/dataflow/index.ts';
-import { cache, database, defineSystem, memory, search, table } from '../../src/system/index.ts';
+import {
+  analytics,
+  cache,
+  database,
+  defineSystem,
+  memory,
+  relational,
+  search,
+  table,
+} from '../../src/system/index.ts';
 
 /** Postgres timestamptz text ('2026-11-21 12:00:00.123+00') to epoch ms. */
 export function pgTimestampMs(text: string): number {
@@ -25,10 +34,12 @@ export function pgTimestampMs(text: string): number {
 }
 
 function byUnitsThenId(
-  a: { units: number; productId: string },
-  b: { units: number; productId: string },
+  a: { units: number; product_id: string },
+  b: { units: number; product_id: string },
 ): number {
-  return b.units - a.units || (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0);
+  return (
+    b.units - a.units || (a.product_id < b.product_id ? -1 : a.product_id > b.product_id ? 1 : 0)
+  );
 }
 
 export const products = table('products', {
@@ -72,21 +83,21 @@ export default defineSystem({
   sources: { shop: database({ tables: { products, users, orders } }) },
   views: (view) => ({
     /** Full-text search over the catalogue. */
-    productSearch: view({
+    product_search: view({
       query: ({ shop }) => shop.products,
       key: (p) => p.id,
       store: search({ fields: ['name', 'category', 'description'] }),
     }),
 
     /** Orders by id, for the order page. */
-    orderById: view({
+    order_by_id: view({
       query: ({ shop }) => shop.orders,
       key: (o) => o.id,
       store: cache({ maxEntries: 200_000 }),
     }),
 
     /** Revenue per category per minute of order time (event time, not arrival time). */
-    revenuePerMinute: view({
+    revenue_per_minute: view({
       query: ({ shop }) =>
         shop.orders.pipe(
           keyBy((o) => o.product_id),
@@ -112,28 +123,30 @@ export default defineSystem({
           })),
         ),
       key: (r) => `${r.category}@${r.minute}`,
-      store: memory(),
+      store: analytics({
+        columns: { category: 'text', minute: 'text', revenue: 'float8', orders: 'int4' },
+      }),
     }),
 
     /** The ten products with the most units ordered (cancelled orders excluded). */
-    topProducts: view({
+    top_products: view({
       query: ({ shop }) =>
         shop.orders.pipe(
           groupBy((o) => o.product_id, {
             units: sum((o) => (o.status === 'cancelled' ? 0 : o.quantity)),
           }),
           join(shop.products.pipe(keyBy((p) => p.id))),
-          map(([, [g, p]]) => ({ productId: p.id, name: p.name, units: g.units })),
+          map(([, [g, p]]) => ({ product_id: p.id, name: p.name, units: g.units })),
           keyBy(() => 'top'),
           topK({ limit: 10, compare: byUnitsThenId }),
           map(([, r]) => r),
         ),
-      key: (r) => r.productId,
+      key: (r) => r.product_id,
       store: memory(),
     }),
 
     /** Orders joined with their user and product: one wide row per order. */
-    orderDetails: view({
+    order_details: view({
       query: ({ shop }) =>
         shop.orders.pipe(
           keyBy((o) => o.user_id),
@@ -142,19 +155,31 @@ export default defineSystem({
           keyBy(({ o }) => o.product_id),
           join(shop.products.pipe(keyBy((p) => p.id))),
           map(([, [{ o, u }, p]]) => ({
-            orderId: o.id,
-            user: u.name,
+            order_id: o.id,
+            user_name: u.name,
             country: u.country,
             product: p.name,
             category: p.category,
             quantity: o.quantity,
             amount: Math.round(o.quantity * p.price * 100) / 100,
             status: o.status,
-            createdAt: new Date(o.created_at).toISOString(),
+            created_at: new Date(o.created_at).toISOString(),
           })),
         ),
-      key: (r) => r.orderId,
-      store: memory(),
+      key: (r) => r.order_id,
+      store: relational({
+        columns: {
+          order_id: 'text',
+          user_name: 'text',
+          country: 'text',
+          product: 'text',
+          category: 'text',
+          quantity: 'int4',
+          amount: 'float8',
+          status: 'text',
+          created_at: 'text',
+        },
+      }),
     }),
   }),
 });

@@ -40,6 +40,10 @@ export interface SystemDef<S extends AnySources = AnySources> {
   readonly views: Readonly<Record<string, ViewDef<Inputs<S>, any>>>;
 }
 
+/** A system of any sources (what the runtime, planner and server accept). */
+// biome-ignore lint/suspicious/noExplicitAny: views' input types vary per system
+export type AnySystem = SystemDef<any>;
+
 /**
  * Declare a data system. Types flow from each table's schema through the operators of a view's
  * query to its rows, so a wrong field name is a compile error.
@@ -75,11 +79,11 @@ export function defineSystem<
 }
 
 function checkName(what: string, name: string): void {
-  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) {
+  if (!/^[a-z][a-z0-9_]{0,47}$/.test(name)) {
     throw new UnbundledError(
       'SYSTEM_INVALID_NAME',
-      `${what} name "${name}" is not allowed: use letters, digits and _ (starting with a letter), ` +
-        'since it names topics, tables and files',
+      `${what} name "${name}" is not allowed: use lower-case letters, digits and _ (starting ` +
+        'with a letter, at most 48 characters), since it names topics, SQL tables and files',
     );
   }
 }

@@ -4,10 +4,10 @@ import { openEmbeddedLog } from '../log/embedded/index.ts';
 import type { Log } from '../log/index.ts';
 import type { VersionedView } from '../views/index.ts';
 import { DeadLetterWriter } from './dead-letters.ts';
-import type { AnySources, SystemDef } from './define-system.ts';
+import type { AnySources, AnySystem, ViewDef } from './define-system.ts';
 import type { SourceRuntime } from './sources.ts';
 import type { StoreContext } from './stores.ts';
-import { buildViewGraph } from './view-graph.ts';
+import { buildViewGraph, type ViewGraph } from './view-graph.ts';
 import { type ViewPhase, ViewRunner, type ViewStatus } from './view-runner.ts';
 
 export interface StartOptions {
@@ -38,8 +38,7 @@ export type RuntimeEvent =
 
 /** A running system: its log, sources, views and their status. */
 export interface Runtime {
-  // biome-ignore lint/suspicious/noExplicitAny: systems of any sources
-  readonly system: SystemDef<any>;
+  readonly system: AnySystem;
   readonly log: Log;
   readonly dataDir: string;
   /** SQL access to a source of truth (writes are captured into the log). */
@@ -48,6 +47,12 @@ export interface Runtime {
   // biome-ignore lint/suspicious/noExplicitAny: row types are the config's
   view<Row = any>(name: string): VersionedView<Row>;
   viewStatus(): ViewStatus[];
+  /**
+   * Rebuild a view from the log: a new version is built beside the live one (readers keep
+   * reading the old version) and promoted atomically once caught up; resolves with the new
+   * version. `onProgress` gets the new version's status every 250 ms.
+   */
+  rebuild(view: string, onProgress?: (status: ViewStatus) => void): Promise<string>;
   runner(name: string): ViewRunner;
   /** Dead letters written since start. */
   readonly deadLetters: number;
@@ -64,65 +69,88 @@ export interface Runtime {
  * await rt.source('shop').sql.query('insert into products …');
  * await rt.stop();
  */
-export async function startSystem(
-  // biome-ignore lint/suspicious/noExplicitAny: systems of any sources
-  system: SystemDef<any>,
-  options: StartOptions = {},
-): Promise<Runtime> {
+export async function startSystem(system: AnySystem, options: StartOptions = {}): Promise<Runtime> {
   const dataDir = options.dataDir ?? '.data';
-  const env = options.env ?? process.env;
-  const ctx: StoreContext = { dataDir, env };
-  const log = options.log ?? (await openEmbeddedLog({ dir: join(dataDir, 'log') }));
-  const abort = new AbortController();
-  const sources = new Map<string, SourceRuntime>();
-  const tasks: Promise<void>[] = [];
+  const ctx: StoreContext = { dataDir, env: options.env ?? process.env };
   const emit = options.onEvent ?? (() => {});
-  try {
-    for (const [name, def] of Object.entries(system.sources as AnySources))
-      sources.set(name, await def.connect(name, ctx));
-  } catch (err) {
+  // Plan first: a view definition or store configuration error fails before anything is opened.
+  const planned = planViews(system, ctx, options.views);
+  const log = options.log ?? (await openEmbeddedLog({ dir: join(dataDir, 'log') }));
+  const sources = new Map<string, SourceRuntime>();
+  const closeAll = async () => {
+    for (const p of planned) await p.store.close().catch(() => {});
     for (const s of sources.values()) await s.close().catch(() => {});
     if (!options.log) await log.close();
+  };
+  try {
+    for (const [name, def] of Object.entries(system.sources as AnySources)) {
+      sources.set(name, await def.connect(name, ctx));
+    }
+  } catch (err) {
+    await closeAll();
     throw err;
   }
-  const dlq = new DeadLetterWriter(log);
+  const abort = new AbortController();
+  const tasks: Promise<void>[] = [];
+  const track = (p: Promise<void>, onError: (error: Error) => RuntimeEvent) =>
+    tasks.push(
+      p.catch((err: Error) => {
+        emit(onError(err));
+        throw err;
+      }),
+    );
   if (options.capture !== false) {
     for (const [name, src] of sources) {
-      tasks.push(
-        src.run(log, abort.signal).catch((err: Error) => {
-          emit({ type: 'source-failed', source: name, error: err });
-          throw err;
-        }),
-      );
+      track(src.run(log, abort.signal), (error) => ({
+        type: 'source-failed',
+        source: name,
+        error,
+      }));
     }
   }
+  const dlq = new DeadLetterWriter(log);
   const runners = new Map<string, ViewRunner>();
-  // biome-ignore lint/suspicious/noExplicitAny: row types are the config's
-  const stores = new Map<string, VersionedView<any>>();
-  for (const [name, def] of Object.entries(system.views)) {
-    if (options.views && !options.views.includes(name)) continue;
-    const store = def.store.create(name, ctx);
-    stores.set(name, store);
-    const runner = new ViewRunner(buildViewGraph(system, name, def), {
+  const startRunner = (p: PlannedView, graph: ViewGraph, force: boolean) => {
+    const own = new AbortController();
+    abort.signal.addEventListener('abort', () => own.abort(), { once: true });
+    const runner = new ViewRunner(graph, {
       log,
-      store,
-      storeKind: def.store.kind,
+      store: p.store,
+      storeKind: p.kind,
       dataDir,
       deadLetters: dlq,
+      forceRebuild: force,
       ...(options.checkpointIntervalMs === undefined
         ? {}
         : { checkpointIntervalMs: options.checkpointIntervalMs }),
       onPhase: (view, phase, detail) =>
         emit({ type: 'view-phase', view, phase, ...(detail === undefined ? {} : { detail }) }),
     });
-    runners.set(name, runner);
-    tasks.push(
-      runner.run(abort.signal).catch((err: Error) => {
-        emit({ type: 'view-failed', view: name, error: err });
-        throw err;
-      }),
-    );
+    const task = runner.run(own.signal);
+    track(task, (error) => ({ type: 'view-failed', view: graph.name, error }));
+    return { runner, own, task };
+  };
+  const running = new Map<string, { runner: ViewRunner; own: AbortController }>();
+  for (const p of planned) {
+    const r = startRunner(p, p.graph, false);
+    running.set(p.graph.name, r);
+    runners.set(p.graph.name, r.runner);
   }
+  const rebuild = async (name: string, onProgress?: (s: ViewStatus) => void) => {
+    const p = lookup(new Map(planned.map((x) => [x.graph.name, x])), 'view', name);
+    const old = running.get(name)!;
+    const fresh = startRunner(p, buildViewGraph(system, name, p.def), true);
+    const timer = onProgress && setInterval(() => onProgress(fresh.runner.status()), 250);
+    try {
+      await waitForLive(fresh.runner, abort.signal);
+    } finally {
+      if (timer) clearInterval(timer);
+    }
+    running.set(name, fresh);
+    runners.set(name, fresh.runner);
+    old.own.abort();
+    return fresh.runner.version;
+  };
   const done = Promise.all(tasks).then(() => undefined);
   done.catch(() => abort.abort());
   let stopping: Promise<void> | null = null;
@@ -130,22 +158,11 @@ export async function startSystem(
     stopping ??= (async () => {
       abort.abort();
       await Promise.allSettled(tasks);
-      for (const s of stores.values()) await s.close().catch(() => {});
-      for (const s of sources.values()) await s.close().catch(() => {});
-      if (!options.log) await log.close();
+      await closeAll();
     })();
     return stopping;
   };
-  const lookup = <T>(map: Map<string, T>, what: string, name: string): T => {
-    const found = map.get(name);
-    if (found === undefined) {
-      throw new UnbundledError(
-        `SYSTEM_UNKNOWN_${what.toUpperCase()}`,
-        `no ${what} named "${name}" in this system (have: ${[...map.keys()].join(', ')})`,
-      );
-    }
-    return found;
-  };
+  const stores = new Map(planned.map((p) => [p.graph.name, p.store]));
   return {
     system,
     log,
@@ -154,10 +171,64 @@ export async function startSystem(
     view: (name) => lookup(stores, 'view', name),
     runner: (name) => lookup(runners, 'view', name),
     viewStatus: () => [...runners.values()].map((r) => r.status()),
+    rebuild,
     get deadLetters() {
       return dlq.count;
     },
     done,
     stop,
   };
+}
+
+interface PlannedView {
+  readonly graph: ViewGraph;
+  // biome-ignore lint/suspicious/noExplicitAny: views of any row type
+  readonly def: ViewDef<any, any>;
+  // biome-ignore lint/suspicious/noExplicitAny: row types are the config's
+  readonly store: VersionedView<any>;
+  readonly kind: string;
+}
+
+function planViews(system: AnySystem, ctx: StoreContext, only?: readonly string[]): PlannedView[] {
+  const names = Object.keys(system.views);
+  for (const name of only ?? []) lookup(new Map(names.map((n) => [n, n])), 'view', name);
+  const out: PlannedView[] = [];
+  for (const [name, def] of Object.entries(system.views)) {
+    if (only && !only.includes(name)) continue;
+    const graph = buildViewGraph(system, name, def);
+    out.push({ graph, def, store: def.store.create(name, ctx), kind: def.store.kind });
+  }
+  return out;
+}
+
+function lookup<T>(map: ReadonlyMap<string, T>, what: string, name: string): T {
+  const found = map.get(name);
+  if (found === undefined) {
+    throw new UnbundledError(
+      `SYSTEM_UNKNOWN_${what.toUpperCase()}`,
+      `no ${what} named "${name}" in this system (have: ${[...map.keys()].join(', ')})`,
+    );
+  }
+  return found;
+}
+
+/** Resolve once `runner` is live (promoted); reject if it fails or the runtime stops first. */
+async function waitForLive(runner: ViewRunner, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    const { phase, error } = runner.status();
+    if (phase === 'live') return;
+    if (phase === 'failed') {
+      throw new UnbundledError(
+        'SYSTEM_REBUILD_FAILED',
+        `rebuild of ${runner.name} failed: ${error}`,
+      );
+    }
+    if (signal.aborted) {
+      throw new UnbundledError(
+        'SYSTEM_STOPPED',
+        `the runtime stopped before ${runner.name} was rebuilt`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

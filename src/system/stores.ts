@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { UnbundledError } from '../core/index.ts';
 import {
+  createDuckDbView,
   createLruView,
   createMemoryView,
   createPostgresView,
@@ -8,6 +9,7 @@ import {
   createSearchView,
   type PgColumns,
   type VersionedView,
+  type ViewColumns,
 } from '../views/index.ts';
 
 /** What a store factory is given by the runtime. */
@@ -84,4 +86,31 @@ export function postgresTable(options: { columns?: PgColumns; url?: string } = {
       ...(options.columns ? { columns: options.columns } : {}),
     });
   });
+}
+
+/**
+ * An analytics table in DuckDB (`<dataDir>/analytics.duckdb`): batches go through the appender,
+ * merged with the position row in one transaction; export to Parquet from the view.
+ */
+export function analytics(options: { columns?: ViewColumns } = {}): StoreDef {
+  const o: Record<string, unknown> = options.columns ? { columns: options.columns } : {};
+  return storeDef('analytics', o, (view, ctx) =>
+    createDuckDbView(view, {
+      path: join(ctx.dataDir, 'analytics.duckdb'),
+      ...(options.columns ? { columns: options.columns } : {}),
+    }),
+  );
+}
+
+/**
+ * A relational table: Postgres when `DATABASE_URL` is set (users query it with their own SQL),
+ * otherwise DuckDB under the data directory. Same columns either way.
+ */
+export function relational(options: { columns?: PgColumns & ViewColumns } = {}): StoreDef {
+  const o: Record<string, unknown> = options.columns ? { columns: options.columns } : {};
+  return storeDef('relational', o, (view, ctx) =>
+    ctx.env.DATABASE_URL
+      ? postgresTable(options).create(view, ctx)
+      : analytics(options).create(view, ctx),
+  );
 }

@@ -8,7 +8,7 @@ import {
   type Keyed,
   map,
 } from '../dataflow/index.ts';
-import type { AnySources, SystemDef, ViewDef } from './define-system.ts';
+import type { AnySources, AnySystem, ViewDef } from './define-system.ts';
 import { InputTable } from './input-table.ts';
 import { qualifiedName, type TableDef } from './table.ts';
 import { viewVersion } from './view-version.ts';
@@ -42,8 +42,7 @@ export function tableTopic(source: string, table: string): string {
  * recording which tables the query reads), and the output is keyed by the view's key.
  */
 export function buildViewGraph(
-  // biome-ignore lint/suspicious/noExplicitAny: systems of any sources
-  system: SystemDef<any>,
+  system: AnySystem,
   name: string,
   // biome-ignore lint/suspicious/noExplicitAny: views of any row type
   def: ViewDef<any, any>,

@@ -60,6 +60,8 @@ export interface ViewRunnerOptions {
   /** Transactions buffered between the log readers and the store (default 64). */
   readonly bufferTransactions?: number;
   readonly onPhase?: (view: string, phase: ViewPhase, detail?: string) => void;
+  /** Build a new version beside the live one even if the definition did not change. */
+  readonly forceRebuild?: boolean;
 }
 
 /**
@@ -86,17 +88,28 @@ export class ViewRunner {
   #lastCheckpoint = 0;
   readonly #waiters = new Set<() => void>();
   readonly #listeners = new Set<CommitListener>();
+  #version: string;
 
   constructor(graph: ViewGraph, options: ViewRunnerOptions) {
     this.#g = graph;
     this.#o = options;
+    this.#version = graph.version;
   }
 
   get name(): string {
     return this.#g.name;
   }
 
+  /**
+   * The store version this runner writes: the definition hash, or `<hash>.<n>` after a forced
+   * rebuild (a live version with the same definition hash is kept across restarts).
+   */
   get version(): string {
+    return this.#version;
+  }
+
+  /** The hash of the view's definition. */
+  get definitionVersion(): string {
     return this.#g.version;
   }
 
@@ -162,11 +175,12 @@ export class ViewRunner {
   async #run(signal: AbortSignal): Promise<void> {
     const partitions = await this.#waitForTopics(signal);
     if (signal.aborted) return;
+    const live = await this.#o.store.liveVersion();
+    this.#version = chooseVersion(this.#g.version, live, this.#o.forceRebuild === true);
     const store = this.#o.store.version(this.version);
     this.#store = store;
     const opened = await store.open();
     this.#committed = opened.position ?? {};
-    const live = await this.#o.store.liveVersion();
     const from = await this.#restore(partitions);
     for (const tp of partitions) this.#position[tp] = from[tp] ?? 0;
     await this.#refreshEnds(partitions);
@@ -396,6 +410,19 @@ export class ViewRunner {
     this.#phase = phase;
     this.#o.onPhase?.(this.name, phase, detail);
   }
+}
+
+/**
+ * Which version to run: the live one if it has this definition hash (unless forced), else the
+ * hash itself, or `<hash>.<n+1>` when the hash (or a numbered form of it) is live and a rebuild
+ * is forced.
+ */
+export function chooseVersion(hash: string, live: string | null, force: boolean): string {
+  const liveHash = live?.split('.')[0];
+  if (live === null || liveHash !== hash) return hash;
+  if (!force) return live;
+  const n = Number(live.split('.')[1] ?? 0);
+  return `${hash}.${n + 1}`;
 }
 
 function covers(have: Position, want: Position, partitions: readonly string[]): boolean {
