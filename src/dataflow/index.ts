@@ -34,6 +34,7 @@ export * from './operators/map.ts';
 export * from './operators/negate.ts';
 export * from './operators/output.ts';
 export * from './operators/top-k.ts';
+export * from './operators/upsert.ts';
 export * from './sorted-bag.ts';
 export * from './stream.ts';
 export type * from './types.ts';
