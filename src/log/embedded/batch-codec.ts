@@ -65,6 +65,7 @@ export function encodeFrame(
   let total = FRAME_HEADER_BYTES;
   for (const s of sizes) total += s;
   const buf = Buffer.allocUnsafe(total);
+  const v = new DataView(buf.buffer, buf.byteOffset, total);
   let p = FRAME_HEADER_BYTES;
   let maxTs = 0;
   let lastDelta = 0;
@@ -74,17 +75,24 @@ export function encodeFrame(
     lastDelta = off === undefined ? i : off - baseOffset;
     const ts = r.timestamp ?? now;
     if (ts > maxTs) maxTs = ts;
-    p = writeRecord(buf, p, r, lastDelta, ts);
+    p = writeRecord(buf, v, p, r, lastDelta, ts);
   }
   writeHeader(buf, total, baseOffset, lastDelta, records.length, maxTs);
   return buf;
 }
 
-function writeRecord(buf: Buffer, p: number, r: RecordInput, delta: number, ts: number): number {
-  buf.writeUInt32LE(delta, p);
-  buf.writeDoubleLE(ts, p + 4);
-  p = writeBytes(buf, p + 12, r.key);
-  p = writeBytes(buf, p, r.value);
+function writeRecord(
+  buf: Buffer,
+  v: DataView,
+  p: number,
+  r: RecordInput,
+  delta: number,
+  ts: number,
+): number {
+  v.setUint32(p, delta, true);
+  v.setFloat64(p + 4, ts, true);
+  p = writeBytes(buf, v, p + 12, r.key);
+  p = writeBytes(buf, v, p, r.value);
   const h = r.headers;
   let count = 0;
   const countAt = p;
@@ -92,24 +100,24 @@ function writeRecord(buf: Buffer, p: number, r: RecordInput, delta: number, ts: 
   if (h !== undefined) {
     for (const name in h) {
       const nameLen = buf.write(name, p + 2, 'utf8');
-      buf.writeUInt16LE(nameLen, p);
+      v.setUint16(p, nameLen, true);
       p += 2 + nameLen;
       const valLen = buf.write(h[name]!, p + 4, 'utf8');
-      buf.writeUInt32LE(valLen, p);
+      v.setUint32(p, valLen, true);
       p += 4 + valLen;
       count++;
     }
   }
-  buf.writeUInt16LE(count, countAt);
+  v.setUint16(countAt, count, true);
   return p;
 }
 
-function writeBytes(buf: Buffer, p: number, b: Uint8Array | null): number {
+function writeBytes(buf: Buffer, v: DataView, p: number, b: Uint8Array | null): number {
   if (b === null) {
-    buf.writeInt32LE(-1, p);
+    v.setInt32(p, -1, true);
     return p + 4;
   }
-  buf.writeInt32LE(b.length, p);
+  v.setInt32(p, b.length, true);
   buf.set(b, p + 4);
   return p + 4 + b.length;
 }
@@ -160,7 +168,7 @@ export function frameCrcOk(buf: Buffer, p: number, length: number): boolean {
 
 /**
  * Decode the records of the (CRC-checked) frame at `p`, pushing those with offset >= `from`
- * onto `out`. Keys and values are views into `buf` (no copies).
+ * onto `out`. Keys and values are plain Uint8Array views into `buf` (no copies).
  */
 export function decodeFrame(
   buf: Buffer,
@@ -170,31 +178,35 @@ export function decodeFrame(
   from: number,
   out: LogRecord[],
 ): void {
-  const base = buf.readDoubleLE(p + 12);
-  const count = buf.readUInt32LE(p + 24);
+  // DataView reads and Uint8Array-constructor views: several times cheaper than Buffer#readX
+  // and Buffer#subarray per record on Node 20 (replay is bound by this loop).
+  const ab = buf.buffer;
+  const bo = buf.byteOffset;
+  const v = new DataView(ab, bo, buf.length);
+  const base = v.getFloat64(p + 12, true);
+  const count = v.getUint32(p + 24, true);
   let q = p + FRAME_HEADER_BYTES;
   for (let i = 0; i < count; i++) {
-    const offset = base + buf.readUInt32LE(q);
-    const timestamp = buf.readDoubleLE(q + 4);
-    q += 12;
-    const keyLen = buf.readInt32LE(q);
-    q += 4;
-    const key = keyLen < 0 ? null : buf.subarray(q, q + keyLen);
+    const offset = base + v.getUint32(q, true);
+    const timestamp = v.getFloat64(q + 4, true);
+    const keyLen = v.getInt32(q + 12, true);
+    q += 16;
+    const key = keyLen < 0 ? null : new Uint8Array(ab, bo + q, keyLen);
     if (keyLen > 0) q += keyLen;
-    const valueLen = buf.readInt32LE(q);
+    const valueLen = v.getInt32(q, true);
     q += 4;
-    const value = valueLen < 0 ? null : buf.subarray(q, q + valueLen);
+    const value = valueLen < 0 ? null : new Uint8Array(ab, bo + q, valueLen);
     if (valueLen > 0) q += valueLen;
-    const headerCount = buf.readUInt16LE(q);
+    const headerCount = v.getUint16(q, true);
     q += 2;
     let headers = EMPTY_HEADERS;
     if (headerCount > 0) {
       const h: Record<string, string> = {};
       for (let j = 0; j < headerCount; j++) {
-        const nl = buf.readUInt16LE(q);
+        const nl = v.getUint16(q, true);
         const name = buf.toString('utf8', q + 2, q + 2 + nl);
         q += 2 + nl;
-        const vl = buf.readUInt32LE(q);
+        const vl = v.getUint32(q, true);
         h[name] = buf.toString('utf8', q + 4, q + 4 + vl);
         q += 4 + vl;
       }
