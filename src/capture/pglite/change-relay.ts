@@ -6,6 +6,7 @@ import {
   deleteRelayed,
   deleteThroughTransaction,
   readChanges,
+  vacuumChanges,
 } from './change-rows.ts';
 import { type ShapeCache, schemaChangeOf } from './schema-cache.ts';
 
@@ -17,6 +18,8 @@ export interface RelayOptions {
   readonly readRows: number;
   /** Flush (append + fsync) once this many records wait; big transactions flush in chunks. */
   readonly flushRecords: number;
+  /** VACUUM the change table once this many relayed rows were deleted (PGlite has no autovacuum). */
+  readonly vacuumRows: number;
 }
 
 /** Result of one relay pass. */
@@ -67,6 +70,8 @@ export class ChangeRelay {
   #open: OpenTx | null = null;
   #relayed = 0n;
   #committed = 0;
+  /** Rows read (and so deleted once durable) since the last VACUUM. */
+  #sinceVacuum = 0;
 
   constructor(db: PGlite, writer: ChangeWriter, shapes: ShapeCache, options: RelayOptions) {
     this.#db = db;
@@ -75,11 +80,15 @@ export class ChangeRelay {
     this.#o = options;
   }
 
-  /** Read the log tails; finish the delete a crash may have interrupted. */
+  /**
+   * Read the log tails; finish the delete a crash may have interrupted; VACUUM once (the count
+   * of rows deleted since the last VACUUM does not survive a restart).
+   */
   async start(): Promise<void> {
     await this.#writer.init();
     const last = this.#writer.lastCommittedLsn;
     if (last !== null) await deleteThroughTransaction(this.#db, last);
+    await vacuumChanges(this.#db);
   }
 
   /** Relay everything committed so far; resolves when it is durable in the log. */
@@ -100,6 +109,7 @@ export class ChangeRelay {
     // Caught up: every visible row is committed, so the open transaction is complete.
     this.#commitOpen();
     await this.#flush();
+    await this.#maybeVacuum(rows);
     return this.#result(rows, committedBefore, true);
   }
 
@@ -149,6 +159,12 @@ export class ChangeRelay {
     this.#writer.commit(this.#open.lastSeq);
     this.#open = null;
     this.#committed++;
+  }
+
+  async #maybeVacuum(rows: number): Promise<void> {
+    this.#sinceVacuum += rows;
+    if (this.#sinceVacuum < this.#o.vacuumRows) return;
+    if (await vacuumChanges(this.#db)) this.#sinceVacuum = 0;
   }
 
   /** Append what is pending; then delete the change rows of transactions now durable. */

@@ -59,6 +59,21 @@ export async function deleteRelayed(db: PGlite, upTo: bigint): Promise<void> {
   await db.query(`DELETE FROM ${CHANGE_TABLE} WHERE seq <= $1`, [upTo.toString()]);
 }
 
+/**
+ * Reclaim the space of deleted change rows. PGlite runs no autovacuum worker, so without this the
+ * change table and its index grow forever. Returns false when it could not run now (VACUUM is
+ * not allowed inside the application's open transaction); try again later.
+ */
+export async function vacuumChanges(db: PGlite): Promise<boolean> {
+  if (db.isInTransaction()) return false;
+  try {
+    await db.exec(`VACUUM ${CHANGE_TABLE}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Delete the rows of transactions whose first change has seq <= `firstSeq` (already relayed). */
 export async function deleteThroughTransaction(db: PGlite, firstSeq: bigint): Promise<void> {
   await db.query(

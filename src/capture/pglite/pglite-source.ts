@@ -135,6 +135,7 @@ export class PgliteSource {
       dbName: this.#o.dbName,
       readRows: this.#o.readRows,
       flushRecords: this.#o.flushRecords,
+      vacuumRows: this.#o.vacuumRows,
     });
     await relay.start();
     return relay;

@@ -23,6 +23,11 @@ export interface PgliteSourceOptions {
   readonly readRows?: number;
   /** Flush (append + fsync) once this many records wait. Default 5000. */
   readonly flushRecords?: number;
+  /**
+   * VACUUM the change table after about this many relayed rows were deleted. PGlite runs no
+   * autovacuum, so the table would otherwise grow forever. Default 10000.
+   */
+  readonly vacuumRows?: number;
 }
 
 /** Options with defaults applied. */
@@ -39,5 +44,6 @@ export function resolvePgliteOptions(o: PgliteSourceOptions): ResolvedPgliteOpti
     pollMs: o.pollMs ?? 1000,
     readRows: o.readRows ?? 2000,
     flushRecords: o.flushRecords ?? 5000,
+    vacuumRows: o.vacuumRows ?? 10_000,
   };
 }
