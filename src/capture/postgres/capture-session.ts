@@ -104,6 +104,7 @@ export class CaptureSession {
     await this.#writer.init();
     this.#registry = new RelationRegistry(this.#sql, this.#db, o.topicPrefix, state.schemas);
     let slot = await findSlot(this.#sql, o.slot);
+    if (slot) checkSlotUsable(slot, this.#db);
     if (slot && state.slotCreated === o.slot && !state.snapshotDone) {
       // Our own slot whose snapshot never finished (crash mid-snapshot): start over.
       await this.#waitSlotFree(slot);
@@ -114,7 +115,6 @@ export class CaptureSession {
       if (state.snapshotDone || this.#writer.lastCommittedLsn !== null) throw slotDropped(o.slot);
       await this.#createSlotAndSnapshot();
     } else {
-      checkSlotUsable(slot);
       await this.#waitSlotFree(slot);
       this.#acked = slot.confirmedFlushLsn ? parseLsn(slot.confirmedFlushLsn) : 0n;
     }

@@ -5,6 +5,8 @@ import { quoteIdent } from './table-ref.ts';
 /** A row of pg_replication_slots. */
 export interface SlotInfo {
   readonly name: string;
+  /** Database the slot belongs to. */
+  readonly database: string | null;
   readonly plugin: string | null;
   readonly active: boolean;
   readonly activePid: number | null;
@@ -16,7 +18,7 @@ export interface SlotInfo {
 /** Look up a slot; null when it does not exist. */
 export async function findSlot(sql: pg.Client, name: string): Promise<SlotInfo | null> {
   const r = await sql.query(
-    `SELECT slot_name, plugin, active, active_pid, confirmed_flush_lsn::text AS confirmed, wal_status
+    `SELECT slot_name, database, plugin, active, active_pid, confirmed_flush_lsn::text AS confirmed, wal_status
        FROM pg_replication_slots WHERE slot_name = $1`,
     [name],
   );
@@ -24,6 +26,7 @@ export async function findSlot(sql: pg.Client, name: string): Promise<SlotInfo |
   if (!row) return null;
   return {
     name: row.slot_name,
+    database: row.database,
     plugin: row.plugin,
     active: row.active,
     activePid: row.active_pid,
@@ -32,8 +35,14 @@ export async function findSlot(sql: pg.Client, name: string): Promise<SlotInfo |
   };
 }
 
-/** Throw when a slot cannot be used: wrong plugin or invalidated. */
-export function checkSlotUsable(slot: SlotInfo): void {
+/** Throw when a slot cannot be used: other database, wrong plugin or invalidated. */
+export function checkSlotUsable(slot: SlotInfo, database: string): void {
+  if (slot.database !== database) {
+    throw new UnbundledError(
+      'CAPTURE_SLOT_OTHER_DATABASE',
+      `replication slot "${slot.name}" belongs to database "${slot.database}", not "${database}" (slot names are cluster-wide); give this source its own slot name`,
+    );
+  }
   if (slot.plugin !== 'pgoutput') {
     throw new UnbundledError(
       'CAPTURE_SLOT_PLUGIN',
