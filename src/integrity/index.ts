@@ -1,1 +1,2 @@
-export {};
+export * from './idempotency/index.ts';
+export * from './sql/index.ts';
