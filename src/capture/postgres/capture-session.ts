@@ -73,7 +73,6 @@ export class CaptureSession {
     this.#repl.on('error', () => {});
     try {
       await this.#sql.connect();
-      await this.#repl.connect();
       await this.#setup();
       await this.#stream_(signal);
     } catch (err) {
@@ -91,6 +90,7 @@ export class CaptureSession {
     const tables = o.tables === 'all' ? 'all' : o.tables.map(parseTableRef);
     await preflight(this.#sql, tables === 'all' ? [] : tables);
     await ensurePublication(this.#sql, o.publication, tables);
+    await this.#repl.connect();
     this.#db = (await this.#sql.query('SELECT current_database() AS db')).rows[0].db;
     const systemId = await identifySystem(this.#repl);
     this.#state = new CaptureStateStore(this.#log, `${o.topicPrefix}.capture`);

@@ -28,7 +28,11 @@ function start(source: PostgresSource, log: Log) {
   })();
   const running = source.run(log, ac.signal);
   running.catch(() => {});
-  return { ac, running, statuses, stop: async () => (ac.abort(), await running) };
+  const stop = async () => {
+    ac.abort();
+    await running;
+  };
+  return { ac, running, statuses, stop };
 }
 
 const fast = { onSnapshotProgress: () => {}, statusIntervalMs: 200, heartbeatMs: 200 };
