@@ -109,3 +109,38 @@ describe('postgres view', () => {
     expect(await fresh.open()).toEqual({ position: { 't/0': 1 } });
   });
 });
+
+describe('postgres view promotion', () => {
+  it('keeps user views on the live view working across promotes, and changes columns', async () => {
+    const pool = new pg.Pool({ connectionString: server.url, max: 2 });
+    pool.on('error', () => undefined);
+    const a = createPostgresView<{ total: number }>('orders_p', {
+      pool,
+      columns: { total: 'float8' },
+    });
+    for (const version of ['v1', 'v2']) {
+      const v = a.version(version);
+      await v.open();
+      await v.apply([{ key: 'o1', row: { total: version === 'v1' ? 1 : 2 } }], { 't/0': 1 });
+      await a.promote(version);
+      if (version === 'v1')
+        await pool.query('CREATE VIEW big_orders AS SELECT key FROM orders_p WHERE total > 1');
+    }
+    expect((await pool.query('SELECT key FROM big_orders')).rows).toEqual([{ key: 'o1' }]);
+    // A version with different columns: the live view must be recreated, which the user view blocks.
+    const b = createPostgresView<{ cents: number }>('orders_p', {
+      pool,
+      columns: { cents: 'int8' },
+    });
+    const v3 = b.version('v3');
+    await v3.open();
+    await v3.apply([{ key: 'o1', row: { cents: 300 } }], { 't/0': 1 });
+    const err = await b.promote('v3').catch((e) => e);
+    expect(isUnbundledError(err, 'VIEW_STORE_FAILED')).toBe(true);
+    expect(await b.liveVersion()).toBe('v2');
+    await pool.query('DROP VIEW big_orders');
+    await b.promote('v3');
+    expect(await b.get('o1')).toEqual({ cents: 300 });
+    await pool.end();
+  });
+});

@@ -12,7 +12,7 @@ import type {
   ViewWrite,
 } from '../types.ts';
 import { assertIdentifier, quoteIdent, versionTableName } from '../version-name.ts';
-import { checkLimit, dropLive, missingVersion, notOpen } from '../view-errors.ts';
+import { checkLimit, dropLive, dropped, missingVersion, notOpen } from '../view-errors.ts';
 import {
   checkFields,
   columnArrays,
@@ -124,8 +124,7 @@ export class PostgresView<Row> implements VersionedView<Row> {
       );
       const table = r.rows[0]?.table_name as string | undefined;
       if (table === undefined) throw missingVersion(this.name, version);
-      await c.query(`DROP VIEW IF EXISTS ${quoteIdent(this.name)}`);
-      await c.query(`CREATE VIEW ${quoteIdent(this.name)} AS SELECT * FROM ${quoteIdent(table)}`);
+      await replaceLiveView(c, this.name, table);
       await c.query(
         `INSERT INTO unbundled_view_live (view, version) VALUES ($1, $2)
          ON CONFLICT (view) DO UPDATE SET version = EXCLUDED.version, promoted_at = now()`,
@@ -278,6 +277,24 @@ class PostgresViewStore<Row> implements ViewStore<Row> {
   }
 }
 
+/**
+ * Point the SQL view `name` at `table`. `CREATE OR REPLACE VIEW` keeps views users built on top of
+ * ours working when the columns are compatible; otherwise the view is dropped and recreated (which
+ * fails, rolling back the promote, if user objects depend on it).
+ */
+async function replaceLiveView(c: pg.PoolClient, name: string, table: string): Promise<void> {
+  const create = `VIEW ${quoteIdent(name)} AS SELECT * FROM ${quoteIdent(table)}`;
+  await c.query('SAVEPOINT ub_replace');
+  try {
+    await c.query(`CREATE OR REPLACE ${create}`);
+    return;
+  } catch {
+    await c.query('ROLLBACK TO SAVEPOINT ub_replace');
+  }
+  await c.query(`DROP VIEW IF EXISTS ${quoteIdent(name)}`);
+  await c.query(`CREATE ${create}`);
+}
+
 async function readPosition(
   c: pg.PoolClient,
   view: string,
@@ -288,12 +305,11 @@ async function readPosition(
     `SELECT position FROM unbundled_view_positions WHERE view = $1 AND version = $2${forUpdate ? ' FOR UPDATE' : ''}`,
     [view, version],
   );
-  if (r.rows.length === 0)
-    throw new Error(`position row of ${view}/${version} is missing (dropped?)`);
+  if (r.rows.length === 0) throw dropped(view, version);
   return (r.rows[0].position as Position | null) ?? null;
 }
 
-/** @internal Exposed for the crash test's planted-bug demonstration. */
+/** Write a version's position row (inside the caller's transaction). */
 export async function writePosition(
   c: pg.ClientBase,
   view: string,
