@@ -205,7 +205,13 @@ async function batchAtomicCase({ log }: LogConformanceSubject): Promise<void> {
 async function boundedCase({ log }: LogConformanceSubject): Promise<void> {
   await log.createTopic('t', { partitions: 1 });
   const value = 'v'.repeat(1000);
-  for (let i = 0; i < 100; i++) await log.append('t', 0, [rec(`k${i}`, value)]);
+  for (let i = 0; i < 90; i++) await log.append('t', 0, [rec(`k${i}`, value)]);
+  // One batch larger than maxBatchBytes: it must still come out in bounded slices.
+  await log.append(
+    't',
+    0,
+    Array.from({ length: 10 }, (_, i) => rec(`b${i}`, value)),
+  );
   let batches = 0;
   let records = 0;
   for await (const batch of log.read('t', 0, 0, { follow: false, maxBatchBytes: 8192 })) {

@@ -20,6 +20,8 @@ export const LOG_ERROR_CODES = {
   io: 'LOG_IO',
   /** The log was closed. */
   closed: 'LOG_CLOSED',
+  /** A write (append, createTopic, commitOffsets, maintain) on a log opened `readOnly`. */
+  readOnly: 'LOG_READ_ONLY',
   /** Another process (or another open handle) owns the data directory. */
   locked: 'LOG_LOCKED',
 } as const;

@@ -61,7 +61,12 @@ describe('unbundled log (child process)', () => {
     expect((await cli('tail', 'orders', '--from', '2')).stdout).toBe('2\t"o1"\tnull\n');
   });
 
-  it('tail --follow waits for more and stops cleanly on SIGINT', async () => {
+  it('tail --follow shows what a running writer appends, and stops cleanly on SIGINT', async () => {
+    const writer = await openEmbeddedLog({
+      dir: join(data, 'log'),
+      maintenanceIntervalMs: 0,
+      logger: quiet,
+    });
     const child = spawn(process.execPath, [
       '--import',
       'tsx',
@@ -74,13 +79,20 @@ describe('unbundled log (child process)', () => {
       '--follow',
     ]);
     let out = '';
+    let appended = false;
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
-      if (out.split('\n').length > 3) child.kill('SIGINT');
+      const lines = out.split('\n').length - 1;
+      if (lines === 3 && !appended) {
+        appended = true;
+        void writer.append('orders', 0, [{ key: utf8('o9'), value: utf8('late') }]);
+      }
+      if (lines === 4) child.kill('SIGINT');
     });
     const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    await writer.close();
     expect(code).toBe(0);
-    expect(out.split('\n').length).toBe(4);
+    expect(out.split('\n').at(-2)).toBe('3\t"o9"\t"late"');
   });
 
   it('stats prints per-partition figures, as a table or JSON', async () => {

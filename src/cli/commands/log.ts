@@ -82,7 +82,7 @@ export function registerLogCommands(program: Command): void {
 const quietLogger = { info() {}, warn() {}, error() {} };
 
 async function withLog(dir: string, run: (log: EmbeddedLog) => Promise<void>): Promise<void> {
-  const log = await openEmbeddedLog({ dir, maintenanceIntervalMs: 0, logger: stderrLogger });
+  const log = await openEmbeddedLog({ dir, readOnly: true, logger: stderrLogger });
   try {
     await run(log);
   } finally {

@@ -21,6 +21,7 @@ import { type MaintenanceReport, runMaintenance } from './maintenance.ts';
 import { type EmbeddedLogOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import { Partition } from './partition.ts';
 import { readPartition } from './partition-reader.ts';
+import { readOnlyError } from './recovery.ts';
 import {
   checkTopicConfig,
   checkTopicName,
@@ -49,7 +50,7 @@ interface OpenTopic {
 export async function openEmbeddedLog(options: EmbeddedLogOptions): Promise<EmbeddedLog> {
   const o = resolveOptions(options);
   await mkdir(o.dir, { recursive: true });
-  const unlock = await lockDir(o.dir);
+  const unlock = o.readOnly ? () => {} : await lockDir(o.dir);
   const topics = new Map<string, OpenTopic>();
   try {
     for (const info of await loadTopics(o.dir)) topics.set(info.name, await openTopic(o, info));
@@ -101,6 +102,7 @@ export class EmbeddedLog implements Log {
 
   createTopic(name: string, config: TopicConfig): Promise<void> {
     return this.#serial(async () => {
+      this.#writable(`createTopic ${name}`);
       if (this.#topics.has(name)) {
         throw new UnbundledError(
           LOG_ERROR_CODES.topicExists,
@@ -115,7 +117,10 @@ export class EmbeddedLog implements Log {
   ensureTopic(name: string, config: TopicConfig): Promise<TopicInfo> {
     return this.#serial(async () => {
       const t = this.#topics.get(name);
-      if (t === undefined) return (await this.#create(name, config)).info;
+      if (t === undefined) {
+        this.#writable(`ensureTopic ${name}`);
+        return (await this.#create(name, config)).info;
+      }
       if (t.info.config.partitions !== config.partitions) {
         throw new UnbundledError(
           LOG_ERROR_CODES.topicMismatch,
@@ -172,6 +177,7 @@ export class EmbeddedLog implements Log {
   ): Promise<void> {
     try {
       const t = this.#topic(topic);
+      this.#writable(`commitOffsets for ${group}`);
       for (const p of Object.keys(offsets)) this.#checkPartition(t, Number(p));
       return this.#groups.commit(group, topic, offsets);
     } catch (err) {
@@ -187,6 +193,7 @@ export class EmbeddedLog implements Log {
   /** Apply retention and compaction now (they also run every `maintenanceIntervalMs`). */
   maintain(): Promise<MaintenanceReport> {
     this.#open();
+    if (this.#o.readOnly) return Promise.reject(readOnlyError('maintain'));
     this.#maintaining ??= runMaintenance([...this.#topics.values()], this.#o).finally(() => {
       this.#maintaining = undefined;
     });
@@ -242,6 +249,10 @@ export class EmbeddedLog implements Log {
     if (!Number.isInteger(partition) || partition < 0 || partition >= t.partitions.length) {
       throw unknownPartition(t.info.name, partition, t.partitions.length);
     }
+  }
+
+  #writable(what: string): void {
+    if (this.#o.readOnly) throw readOnlyError(what);
   }
 
   #open(): void {

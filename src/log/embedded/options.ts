@@ -27,6 +27,13 @@ export interface EmbeddedLogOptions {
   readonly maintenanceIntervalMs?: number;
   /** Where log lines go (torn tails dropped, segments deleted). Default: pino on stderr. */
   readonly logger?: LogLogger;
+  /**
+   * Open without taking the directory lock and without changing any file (for tools such as
+   * `unbundled log tail` beside a running writer). Writes fail with LOG_READ_ONLY; a torn tail
+   * is skipped, not truncated; following readers poll the files. A read-only reader may see
+   * records the writer has written but not yet acknowledged. Default false.
+   */
+  readonly readOnly?: boolean;
   /** File-operation seam for fault injection in tests. Default: the real file system. */
   readonly fs?: FsOps;
 }
@@ -43,7 +50,8 @@ export function resolveOptions(o: EmbeddedLogOptions): ResolvedOptions {
     maxBatchBytes: o.maxBatchBytes ?? 64 << 20,
     segmentBytes: o.segmentBytes ?? 128 << 20,
     indexIntervalBytes: o.indexIntervalBytes ?? 4096,
-    maintenanceIntervalMs: o.maintenanceIntervalMs ?? 60_000,
+    maintenanceIntervalMs: o.readOnly === true ? 0 : (o.maintenanceIntervalMs ?? 60_000),
+    readOnly: o.readOnly ?? false,
     logger: o.logger ?? pino({ name: 'unbundled-log' }, pino.destination(2)),
     fs: o.fs ?? nodeFsOps,
   };

@@ -14,7 +14,7 @@ export interface PartitionReadOptions {
 
 /**
  * Yield the durable records of a partition from offset `from` on, in offset order, in batches
- * of at most `maxBatchBytes` of frames (a single larger frame is yielded alone). Every frame's
+ * of at most `maxBatchBytes` (a larger frame is read whole, then yielded in slices). Every frame's
  * CRC is checked. With `follow`, waits for new appends at the end. Holds one segment open at
  * a time; leaving the loop releases it.
  */
@@ -39,7 +39,11 @@ export async function* readPartition(
         const chunk = await readChunk(p, ops, seg, pos, next, o.maxBatchBytes);
         pos = chunk.end;
         next = Math.max(next, chunk.next);
-        if (chunk.records.length > 0) yield chunk.records;
+        if (chunk.bytes <= o.maxBatchBytes) {
+          if (chunk.records.length > 0) yield chunk.records;
+        } else {
+          for (const part of splitBySize(chunk.records, o.maxBatchBytes)) yield part;
+        }
       } else if (seg !== p.active) {
         next = Math.max(next, baseAfter(p.segments, seg.base));
         const done = seg;
@@ -83,7 +87,7 @@ async function readChunk(
   pos: number,
   from: number,
   maxBytes: number,
-): Promise<{ records: LogRecord[]; end: number; next: number }> {
+): Promise<{ records: LogRecord[]; end: number; next: number; bytes: number }> {
   const limit = seg.size;
   let buf = await readAt(ops, seg.fd, Math.min(maxBytes, limit - pos), pos);
   if (buf.length < FRAME_HEADER_BYTES || buf.readUInt32LE(0) > buf.length) {
@@ -104,7 +108,24 @@ async function readChunk(
     next = buf.readDoubleLE(q + 12) + buf.readUInt32LE(q + 20) + 1;
     q += len;
   }
-  return { records, end: pos + q, next };
+  return { records, end: pos + q, next, bytes: buf.length };
+}
+
+/** Cut the records of one oversized frame into batches of at most `max` key+value bytes. */
+function* splitBySize(records: LogRecord[], max: number): Generator<LogRecord[]> {
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    const n = (r.key?.length ?? 0) + (r.value?.length ?? 0) + 32;
+    if (bytes + n > max && i > start) {
+      yield records.slice(start, i);
+      start = i;
+      bytes = 0;
+    }
+    bytes += n;
+  }
+  if (start < records.length) yield records.slice(start);
 }
 
 function damaged(p: Partition, seg: Segment, position: number, reason: string) {

@@ -8,7 +8,8 @@ import { writeAll } from './fs-ops.ts';
 import { GroupCommit } from './group-commit.ts';
 import { OffsetIndex } from './offset-index.ts';
 import type { ResolvedOptions } from './options.ts';
-import { openSegments } from './recovery.ts';
+import { refreshSegments } from './read-only-refresh.ts';
+import { openSegments, readOnlyError } from './recovery.ts';
 import { Segment, segmentFileName } from './segment.ts';
 
 /**
@@ -86,6 +87,7 @@ export class Partition {
 
   /** Append a batch atomically; resolves after it is durable. */
   async append(records: readonly RecordInput[]): Promise<AppendResult> {
+    if (this.#o.readOnly) throw readOnlyError(`append to ${this.topic}/${this.id}`);
     const sizes = this.#validate(records);
     if (this.#failed !== undefined || this.#recovering) await this.#recover();
     if (this.#closed) throw logClosed();
@@ -109,7 +111,12 @@ export class Partition {
       this.#waiters.add(done);
       signal?.addEventListener('abort', done, { once: true });
       // A tailing reader keeps the process alive, as a socket would (a pending promise does not).
-      if (this.#waiters.size === 1) this.#keepAlive = setInterval(() => {}, 1 << 30);
+      // Read-only: nobody notifies us, so the timer polls the files instead.
+      if (this.#waiters.size === 1) {
+        this.#keepAlive = this.#o.readOnly
+          ? setInterval(() => void this.#poll(), 100)
+          : setInterval(() => {}, 1 << 30);
+      }
     });
   }
 
@@ -125,7 +132,8 @@ export class Partition {
     await this.#commit.drained();
     this.#closed = true;
     this.#notify();
-    await this.#o.fs.close(this.#writeFd).catch(() => {});
+    clearInterval(this.#keepAlive);
+    if (this.#writeFd >= 0) await this.#o.fs.close(this.#writeFd).catch(() => {});
     for (const s of this.#segments) await s.retire();
   }
 
@@ -222,6 +230,29 @@ export class Partition {
       this.#recovering = undefined;
     });
     return this.#recovering;
+  }
+
+  #polling = false;
+
+  async #poll(): Promise<void> {
+    if (this.#polling || this.#closed) return;
+    this.#polling = true;
+    try {
+      if (await refreshSegments(this, this.#o)) this.#notify();
+    } catch (err) {
+      this.#o.logger.warn(
+        { err, topic: this.topic, partition: this.id },
+        'read-only refresh failed',
+      );
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  /** Read-only mode: take in frames (and segments) another process appended. */
+  absorb(seg: Segment, frames: Buffer[], newSegment?: Segment): void {
+    if (frames.length > 0) this.#advance(seg, frames);
+    if (newSegment !== undefined) this.#segments = [...this.#segments, newSegment];
   }
 
   #notify(): void {

@@ -22,9 +22,11 @@ export async function openSegments(
   o: ResolvedOptions,
 ): Promise<{ segments: Segment[]; writeFd: number }> {
   const names = await listDir(dir);
-  for (const n of names) if (n.endsWith(TEMP_SUFFIX)) await o.fs.unlink(join(dir, n));
+  if (!o.readOnly)
+    for (const n of names) if (n.endsWith(TEMP_SUFFIX)) await o.fs.unlink(join(dir, n));
   const bases = names.map(parseSegmentFileName).filter((b): b is number => b !== undefined);
   bases.sort((a, b) => a - b);
+  if (bases.length === 0 && o.readOnly) throw readOnlyError(`${dir} has no segment yet`);
   if (bases.length === 0) {
     const fd = await o.fs.open(join(dir, segmentFileName(0)), 'w+');
     await o.fs.close(fd);
@@ -40,7 +42,7 @@ export async function openSegments(
     for (const s of segments) await s.retire();
     throw err;
   }
-  const writeFd = await o.fs.open(segments[segments.length - 1]!.path, 'r+');
+  const writeFd = o.readOnly ? -1 : await o.fs.open(segments[segments.length - 1]!.path, 'r+');
   return { segments, writeFd };
 }
 
@@ -60,7 +62,7 @@ async function openOne(
     if (scan.problem !== undefined) {
       if (!last || scan.problem.kind === 'corrupt')
         throw corruptError(path, scan, topic, partition);
-      await truncateTornTail(path, size, scan, o, { topic, partition });
+      if (!o.readOnly) await truncateTornTail(path, size, scan, o, { topic, partition });
     }
     return segmentFromScan(dir, base, fd, scan, o);
   } catch (err) {
@@ -115,6 +117,14 @@ async function truncateTornTail(
       reason: scan.problem?.reason,
     },
     `torn tail: dropped ${dropped} bytes of an interrupted append at byte ${scan.validBytes} of ${path}`,
+  );
+}
+
+/** The typed error for a write on a read-only log. */
+export function readOnlyError(what: string): UnbundledError {
+  return new UnbundledError(
+    LOG_ERROR_CODES.readOnly,
+    `${what}: the log was opened read-only; open it without readOnly (one writer per directory) to write`,
   );
 }
 
