@@ -6,6 +6,8 @@
  *   time; `txid` is the writing transaction. Row images are the row cast to text (`t::text`):
  *   the composite literal of every column's Postgres TEXT output, in attribute order — exactly
  *   what the Postgres CDC text path carries (int8 beyond 2^53, numeric NaN, timestamps, bytea…).
+ *   The whole-row reference is the transition table's own name (`unbundled_new::text`), never a
+ *   short alias: a column named like the alias would win over the row (found with a column `r`).
  * - `unbundled_capture_schemas`: one row per (table, shape) ever captured: column names, types,
  *   typmods and primary-key flags. A change row points at the shape its image follows, so a
  *   relay that runs behind an ALTER TABLE still decodes older rows with their own columns.
@@ -89,7 +91,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
   sid int := unbundled_capture_schema_id(TG_RELID);
 BEGIN
-  INSERT INTO unbundled_changes (op, schema_id, after) SELECT 'c', sid, r::text FROM unbundled_new r;
+  INSERT INTO unbundled_changes (op, schema_id, after) SELECT 'c', sid, unbundled_new::text FROM unbundled_new;
   IF FOUND THEN PERFORM pg_notify('${NOTIFY_CHANNEL}', ''); END IF;
   RETURN NULL;
 END $$;
@@ -99,7 +101,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
   sid int := unbundled_capture_schema_id(TG_RELID);
 BEGIN
-  INSERT INTO unbundled_changes (op, schema_id, before) SELECT 'd', sid, r::text FROM unbundled_old r;
+  INSERT INTO unbundled_changes (op, schema_id, before) SELECT 'd', sid, unbundled_old::text FROM unbundled_old;
   IF FOUND THEN PERFORM pg_notify('${NOTIFY_CHANNEL}', ''); END IF;
   RETURN NULL;
 END $$;
@@ -138,6 +140,6 @@ CREATE OR REPLACE TRIGGER unbundled_capture_truncate AFTER TRUNCATE ON ${qualifi
 
 /** Snapshot rows ('r') of a table that was not captured before, in the installing transaction. */
 export function snapshotSql(qualified: string, relid: number): string {
-  return `WITH s AS MATERIALIZED (SELECT unbundled_capture_schema_id(${relid}) AS id)
-INSERT INTO unbundled_changes (op, schema_id, after) SELECT 'r', s.id, r::text FROM s, ${qualified} r`;
+  return `WITH unbundled_shape AS MATERIALIZED (SELECT unbundled_capture_schema_id(${relid}) AS id)
+INSERT INTO unbundled_changes (op, schema_id, after) SELECT 'r', unbundled_shape.id, unbundled_row::text FROM unbundled_shape, ${qualified} AS unbundled_row`;
 }
