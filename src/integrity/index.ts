@@ -1,2 +1,3 @@
+export * from './events/index.ts';
 export * from './idempotency/index.ts';
 export * from './sql/index.ts';
