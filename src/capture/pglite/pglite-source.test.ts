@@ -180,6 +180,22 @@ describe('pglite capture', () => {
     expect(seven[2]!.source.schemaVersion).toBe(schemas[1]!.version);
   });
 
+  it("never reads the uncommitted rows of the application's open raw transaction", async () => {
+    await db.exec(`CREATE TABLE raw (id int PRIMARY KEY)`);
+    const source = pgliteSource({ db, tables: ['raw'] });
+    await source.open();
+    // Planted: guard removed from READ_SQL (clean always true) → row 1 relayed, the test fails.
+    await db.exec(`BEGIN; INSERT INTO raw VALUES (1);`);
+    const during = await source.drain(log);
+    expect([during.clean, during.rows]).toEqual([false, 0]);
+    await db.exec(`ROLLBACK`);
+    await db.exec(`BEGIN; INSERT INTO raw VALUES (2);`);
+    expect((await source.drain(log)).rows).toBe(0);
+    await db.exec(`COMMIT`);
+    await source.drain(log);
+    expect(rowsOf(await readTopic(log, 'pg.public.raw')).map((r) => r.after!.id)).toEqual(['2']);
+  });
+
   it('vacuums the change table (PGlite runs no autovacuum)', async () => {
     await db.exec(`CREATE TABLE churn (id int PRIMARY KEY, pad text)`);
     const source = pgliteSource({ db, tables: ['churn'], vacuumRows: 500 });
