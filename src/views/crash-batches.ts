@@ -7,6 +7,9 @@ export interface CrashRow {
   readonly value: number;
 }
 
+/** Typed columns of the crash view in the SQL stores. */
+export const CRASH_COLUMNS = { batch: 'int4', value: 'int4' } as const;
+
 /** Writes per crash-test batch; batch i commits position { 'crash/0': (i + 1) * CRASH_BATCH }. */
 export const CRASH_BATCH = 100;
 const KEYS = 500;

@@ -1,10 +1,12 @@
 /**
  * Child process for the view crash tests: opens a view version, resumes from its committed
  * position and applies the deterministic crash batches until it is SIGKILLed.
- * Usage: tsx crash-child.ts postgres <url> | search <dir>
+ * Usage: tsx crash-child.ts postgres <url> | search <dir> | duckdb <file>
  */
+import { createDuckDbView } from './analytics/duckdb-view.ts';
 import {
   batchesAt,
+  CRASH_COLUMNS,
   type CrashRow,
   crashBatch,
   crashPosition,
@@ -30,8 +32,11 @@ async function openView(kind: string, target: string): Promise<VersionedView<Cra
   if (kind === 'postgres') {
     return createPostgresView<CrashRow>('crash', {
       connectionString: target,
-      columns: { batch: 'int4', value: 'int4' },
+      columns: CRASH_COLUMNS,
     });
+  }
+  if (kind === 'duckdb') {
+    return createDuckDbView<CrashRow>('crash', { path: target, columns: CRASH_COLUMNS });
   }
   if (kind === 'search') return createSearchView<CrashRow>('crash', searchCrashOptions(target));
   throw new Error(`unknown store kind ${kind}`);
