@@ -1,3 +1,4 @@
+export * from './constraints/index.ts';
 export * from './events/index.ts';
 export * from './idempotency/index.ts';
 export * from './sql/index.ts';
