@@ -32,6 +32,8 @@ export interface RedisScriptClient {
   scriptLoad(script: string): Promise<unknown>;
   zRange(key: string, min: string, max: string): Promise<string[]>;
   unlink(keys: string[]): Promise<unknown>;
+  hGet(key: string, field: string): Promise<string | null>;
+  hKeys(key: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -119,9 +121,7 @@ class RedisView<Row> implements VersionedView<Row> {
   }
 
   async liveVersion(): Promise<string | null> {
-    const client = (await this.#scripts.client()) as unknown as {
-      hGet(k: string, f: string): Promise<string | null>;
-    };
+    const client = await this.#scripts.client();
     return (await client.hGet(this.#live(), 'version')) ?? null;
   }
 
@@ -144,9 +144,7 @@ class RedisView<Row> implements VersionedView<Row> {
   }
 
   async versions(): Promise<readonly string[]> {
-    const client = (await this.#scripts.client()) as unknown as {
-      hKeys(k: string): Promise<string[]>;
-    };
+    const client = await this.#scripts.client();
     return (await client.hKeys(this.#versions())).sort();
   }
 

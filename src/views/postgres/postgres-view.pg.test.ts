@@ -144,3 +144,18 @@ describe('postgres view promotion', () => {
     await pool.end();
   });
 });
+
+describe('postgres view schema', () => {
+  it('refuses to open a version whose table has other columns', async () => {
+    const pool = new pg.Pool({ connectionString: server.url, max: 2 });
+    pool.on('error', () => undefined);
+    await createPostgresView('schema_x', { pool, columns: { a: 'text' } })
+      .version('v1')
+      .open();
+    const other = createPostgresView('schema_x', { pool, columns: { a: 'int8' } }).version('v1');
+    const err = await other.open().catch((e) => e);
+    expect(isUnbundledError(err, 'VIEW_SCHEMA_MISMATCH')).toBe(true);
+    expect(err.message).toContain('(a text) but the view declares (a int8)');
+    await pool.end();
+  });
+});

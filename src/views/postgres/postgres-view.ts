@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { UnbundledError } from '../../core/errors.ts';
 import type { Position } from '../../core/position.ts';
 import { netBatch } from '../batch.ts';
 import { checkPosition } from '../position-check.ts';
@@ -213,6 +214,7 @@ class PostgresViewStore<Row> implements ViewStore<Row> {
     const position = await withTx(this.#ctx.pool, what, async (c) => {
       await c.query(CATALOG_LOCK);
       await c.query(createTableSql(this.#table, this.#ctx.layout, this.#ctx.search));
+      await checkTableColumns(c, this.name, this.version, this.#table, this.#ctx.layout);
       await c.query(
         `INSERT INTO unbundled_view_positions (view, version, table_name) VALUES ($1, $2, $3)
          ON CONFLICT (view, version) DO NOTHING`,
@@ -293,6 +295,30 @@ async function replaceLiveView(c: pg.PoolClient, name: string, table: string): P
   }
   await c.query(`DROP VIEW IF EXISTS ${quoteIdent(name)}`);
   await c.query(`CREATE ${create}`);
+}
+
+/** An existing version table must have the columns the view declares (else writes would fail). */
+async function checkTableColumns(
+  c: pg.PoolClient,
+  view: string,
+  version: string,
+  table: string,
+  layout: TableLayout,
+): Promise<void> {
+  const r = await c.query(
+    `SELECT column_name, udt_name FROM information_schema.columns
+     WHERE table_schema = current_schema() AND table_name = $1 AND column_name NOT IN ('key', 'search')
+     ORDER BY ordinal_position`,
+    [table],
+  );
+  const have = r.rows.map((x) => `${x.column_name} ${x.udt_name}`).join(', ');
+  const want = layout.names.map((n, i) => `${n} ${layout.types[i]}`).join(', ');
+  if (have !== want) {
+    throw new UnbundledError(
+      'VIEW_SCHEMA_MISMATCH',
+      `view "${view}" version "${version}": table ${table} has columns (${have}) but the view declares (${want}); a change of columns needs a new version (the version should hash the view definition) — or drop this version`,
+    );
+  }
 }
 
 async function readPosition(
