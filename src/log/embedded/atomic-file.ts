@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type FsOps, writeAll } from './fs-ops.ts';
 
@@ -19,6 +19,19 @@ export async function writeFileAtomic(ops: FsOps, path: string, data: Uint8Array
   }
   await ops.rename(tmp, path);
   await ops.fsyncDir(dirname(path));
+}
+
+/**
+ * `mkdir -p` that is durable: when it created directories, fsync each parent from the new
+ * directory's parent up to `root`, so the new entries survive power loss.
+ */
+export async function mkdirDurable(ops: FsOps, path: string, root: string): Promise<void> {
+  const created = await mkdir(path, { recursive: true });
+  if (created === undefined || !created.startsWith(root)) return;
+  for (let d = path; ; d = dirname(d)) {
+    await ops.fsyncDir(dirname(d));
+    if (d === created || d.length <= root.length) break;
+  }
 }
 
 /** Read a JSON file; undefined when it does not exist. */

@@ -1,7 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalidArgument } from '../errors.ts';
-import { readJsonFile, writeFileAtomic } from './atomic-file.ts';
+import { mkdirDurable, readJsonFile, writeFileAtomic } from './atomic-file.ts';
 import type { FsOps } from './fs-ops.ts';
 
 /**
@@ -10,12 +9,14 @@ import type { FsOps } from './fs-ops.ts';
  */
 export class GroupOffsets {
   readonly #dir: string;
+  readonly #root: string;
   readonly #ops: FsOps;
   readonly #cache = new Map<string, Record<number, number>>();
   readonly #chains = new Map<string, Promise<unknown>>();
 
   constructor(dir: string, ops: FsOps) {
     this.#dir = join(dir, 'groups');
+    this.#root = dir;
     this.#ops = ops;
   }
 
@@ -29,7 +30,7 @@ export class GroupOffsets {
     const file = this.#file(group, topic);
     const run = async () => {
       const merged = { ...(await this.#load(file)), ...offsets };
-      await mkdir(join(file, '..'), { recursive: true });
+      await mkdirDurable(this.#ops, join(file, '..'), this.#root);
       await writeFileAtomic(this.#ops, file, Buffer.from(JSON.stringify(merged)));
       this.#cache.set(file, merged);
     };

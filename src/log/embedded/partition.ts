@@ -1,8 +1,8 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type RecordInput, UnbundledError } from '../../core/index.ts';
 import { invalidArgument, LOG_ERROR_CODES, logClosed } from '../errors.ts';
 import type { AppendResult } from '../types.ts';
+import { mkdirDurable } from './atomic-file.ts';
 import { encodeFrame, readFrameHeader, recordBytes } from './batch-codec.ts';
 import { writeAll } from './fs-ops.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -57,7 +57,7 @@ export class Partition {
     id: number,
     o: ResolvedOptions,
   ): Promise<Partition> {
-    await mkdir(dir, { recursive: true });
+    if (!o.readOnly) await mkdirDurable(o.fs, dir, o.dir);
     const { segments, writeFd } = await openSegments(dir, topic, id, o);
     return new Partition(topic, id, dir, o, segments, writeFd);
   }

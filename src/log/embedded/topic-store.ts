@@ -1,8 +1,7 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalidArgument } from '../errors.ts';
 import type { TopicConfig, TopicInfo } from '../types.ts';
-import { readJsonFile, writeFileAtomic } from './atomic-file.ts';
+import { mkdirDurable, readJsonFile, writeFileAtomic } from './atomic-file.ts';
 import { type FsOps, listDir } from './fs-ops.ts';
 
 const NAME_RE = /^[A-Za-z0-9._-]{1,200}$/;
@@ -39,9 +38,8 @@ export function partitionDir(root: string, name: string, partition: number): str
 /** Durably write a topic's metadata (`topic.json`). */
 export async function saveTopic(ops: FsOps, root: string, info: TopicInfo): Promise<void> {
   const dir = topicDir(root, info.name);
-  await mkdir(dir, { recursive: true });
+  await mkdirDurable(ops, dir, root);
   await writeFileAtomic(ops, join(dir, 'topic.json'), Buffer.from(JSON.stringify(info)));
-  await ops.fsyncDir(join(root, 'topics'));
 }
 
 /** Every stored topic. */
