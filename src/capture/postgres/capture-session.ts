@@ -47,6 +47,7 @@ export class CaptureSession {
   #state!: CaptureStateStore;
   #db = '';
   #acked = 0n;
+  #idleLsn = 0n;
   #tx: (TxContext & { seq: number }) | null = null;
   #txCount = 0;
   #rowCount = 0;
@@ -192,6 +193,7 @@ export class CaptureSession {
   async #flush(): Promise<void> {
     const end = await this.#writer.flush();
     if (end !== null) this.#ack(end);
+    if (this.#tx === null && this.#writer.idle && this.#idleLsn > 0n) this.#ack(this.#idleLsn);
   }
 
   #ack(lsn: bigint): void {
@@ -227,9 +229,15 @@ export class CaptureSession {
     return this.#onMessage(f.message);
   }
 
-  /** With nothing in flight, everything the server sent is durable: the slot may advance. */
+  /**
+   * A keepalive or non-transactional message outside a transaction: once everything before it
+   * is durable (at the next flush), the slot may advance to its LSN even if no captured table
+   * changed, so an idle source does not pin WAL.
+   */
   #ackIfIdle(lsn: bigint): void {
-    if (this.#tx === null && this.#writer.idle) this.#ack(lsn);
+    if (this.#tx !== null) return;
+    if (lsn > this.#idleLsn) this.#idleLsn = lsn;
+    if (this.#writer.idle) this.#ack(lsn);
   }
 
   #onMessage(m: PgOutputMessage): Promise<void> | undefined {

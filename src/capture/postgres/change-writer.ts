@@ -196,18 +196,24 @@ export class ChangeWriter {
    */
   async flush(): Promise<bigint | null> {
     const appends: Promise<unknown>[] = [];
+    const held = new Map<string, PendingRecord[]>();
     for (const [pk, list] of this.#pending) {
+      // Mid-transaction (chunked large transaction): hold back each partition's last record so
+      // the commit can still be marked on it, instead of needing a standalone marker.
+      const last = list[list.length - 1];
+      if (this.#open && last && last.txLsn === this.#open.lsn) held.set(pk, [list.pop()!]);
       if (list.length === 0) continue;
       const at = pk.lastIndexOf('/');
       appends.push(this.#log.append(pk.slice(0, at), Number(pk.slice(at + 1)), list));
-      const last = list[list.length - 1]!;
+      const tail = list[list.length - 1]!;
       this.#tails.set(pk, {
-        pos: parseHeaderPos(last.headers),
-        committed: last.headers[HEADERS.txMarker] === 'commit',
+        pos: parseHeaderPos(tail.headers),
+        committed: tail.headers[HEADERS.txMarker] === 'commit',
       });
     }
     this.#pending.clear();
-    this.#pendingCount = 0;
+    for (const [pk, list] of held) this.#pending.set(pk, list);
+    this.#pendingCount = held.size;
     await Promise.all(appends);
     const txs = this.#pendingTx;
     this.#pendingTx = [];
