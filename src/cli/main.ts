@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { isUnbundledError } from '../core/index.ts';
 import { registerLogCommands } from './commands/log.ts';
+import { registerStatusCommand } from './commands/status.ts';
+import { registerTailCommand } from './commands/tail.ts';
+import { registerViewsCommand } from './commands/views.ts';
 
 /** Builds the `unbundled` command tree. Each command group lives in `commands/<group>.ts`. */
 export function buildProgram(): Command {
@@ -9,6 +12,9 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .option('-d, --data <dir>', 'data directory', process.env.UNBUNDLED_DATA ?? '.data');
   registerLogCommands(program);
+  registerStatusCommand(program);
+  registerViewsCommand(program);
+  registerTailCommand(program);
   return program;
 }
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { decodePositionToken, type Position, positionCovers } from '../core/index.ts';
 import { SseParser } from './sse-parser.ts';
 
@@ -19,8 +20,8 @@ export interface LiveViewOptions<Row> {
   readonly reconnectDelayMs?: number;
   /** Called after each applied change (not for snapshot rows). */
   readonly onChange?: (change: ChangeEvent<Row>) => void;
-  /** Called when a fresh snapshot replaced the local copy. */
-  readonly onSnapshot?: (rows: ReadonlyMap<string, Row>) => void;
+  /** Called when a fresh snapshot replaced the local copy; `position`: the resync point. */
+  readonly onSnapshot?: (rows: ReadonlyMap<string, Row>, position: string | null) => void;
 }
 
 /** Counters for tests and diagnostics. */
@@ -53,6 +54,7 @@ export class LiveView<Row = unknown> {
   #buffer: ChangeEvent<Row>[] | null = null;
   #generation = 0;
   #connection: AbortController | null = null;
+  #nextDelay: number | null = null;
   #resolveReady!: () => void;
   readonly stats: LiveViewStats = { connects: 0, resyncs: 0, changes: 0, duplicates: 0 };
   /** Resolves once the first snapshot is in place. */
@@ -83,8 +85,12 @@ export class LiveView<Row = unknown> {
     return this.#buffer !== null;
   }
 
-  /** Drop the current connection; the client reconnects and resumes (for tests and failover). */
-  reconnect(): void {
+  /**
+   * Drop the current connection; the client reconnects (after `delayMs`, default the
+   * reconnect delay) and resumes from its last event (for tests and failover).
+   */
+  reconnect(delayMs?: number): void {
+    this.#nextDelay = delayMs ?? null;
     this.#connection?.abort();
   }
 
@@ -103,7 +109,9 @@ export class LiveView<Row = unknown> {
         if (this.#closed.signal.aborted) break;
         if (!this.#connection.signal.aborted && !isNetworkError(err)) throw err;
       }
-      if (!this.#closed.signal.aborted) await sleep(this.#o.reconnectDelayMs ?? 250);
+      const delay = this.#nextDelay ?? this.#o.reconnectDelayMs ?? 250;
+      this.#nextDelay = null;
+      if (!this.#closed.signal.aborted) await sleep(delay);
     }
   }
 
@@ -170,6 +178,19 @@ export class LiveView<Row = unknown> {
   }
 
   async #snapshot(generation: number, from: string | null): Promise<void> {
+    // One signal per snapshot (fetch keeps a listener per request on it until collected).
+    const local = new AbortController();
+    setMaxListeners(0, local.signal);
+    const stop = () => local.abort();
+    this.#closed.signal.addEventListener('abort', stop, { once: true });
+    try {
+      await this.#pages(generation, from, local.signal);
+    } finally {
+      this.#closed.signal.removeEventListener('abort', stop);
+    }
+  }
+
+  async #pages(generation: number, from: string | null, signal: AbortSignal): Promise<void> {
     const rows = new Map<string, Row>();
     let cursor: string | undefined;
     do {
@@ -179,7 +200,7 @@ export class LiveView<Row = unknown> {
       if (from !== null) q.set('after', from);
       const res = await fetch(`${this.#o.url}/api/views/${encodeURIComponent(this.#o.view)}?${q}`, {
         headers: this.#headers(),
-        signal: this.#closed.signal,
+        signal,
       });
       if (!res.ok) throw new Error(`snapshot of ${this.#o.view}: HTTP ${res.status}`);
       const page = (await res.json()) as { rows: { key: string; row: Row }[]; cursor?: string };
@@ -192,8 +213,8 @@ export class LiveView<Row = unknown> {
     this.#applied = from === null ? null : decodePositionToken(from);
     const buffered = this.#buffer ?? [];
     this.#buffer = null;
+    this.#o.onSnapshot?.(this.#rows, from);
     for (const ev of buffered) this.#apply(ev);
-    this.#o.onSnapshot?.(this.#rows);
     this.#resolveReady();
   }
 }
