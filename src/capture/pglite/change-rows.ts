@@ -32,23 +32,15 @@ export interface ChangeBatch {
  * written (the only way uncommitted change rows can exist), and `clean` says so.
  */
 export async function readChanges(db: PGlite, after: bigint, limit: number): Promise<ChangeBatch> {
-  const res = await db.query<RawRow>(READ_SQL, [after.toString(), limit], { rowMode: 'object' });
+  const res = await db.query<{ clean: boolean; j: string | null }>(READ_SQL, [
+    after.toString(),
+    limit,
+  ]);
   const first = res.rows[0];
   if (first === undefined || !first.clean) return { clean: false, rows: [] };
-  const rows: ChangeRow[] = [];
-  for (const r of res.rows) {
-    if (r.seq === null) continue;
-    rows.push({
-      seq: BigInt(r.seq),
-      txid: r.txid!,
-      ts: Number(r.ts),
-      op: r.op as ChangeRow['op'],
-      schemaId: r.schema_id!,
-      before: r.before,
-      after: r.after,
-    });
-  }
-  return { clean: true, rows };
+  if (first.j === null) return { clean: true, rows: [] };
+  const raw = JSON.parse(first.j) as RawRow[];
+  return { clean: true, rows: raw.map(toChangeRow) };
 }
 
 /**
@@ -83,26 +75,36 @@ export async function deleteThroughTransaction(db: PGlite, firstSeq: bigint): Pr
   );
 }
 
-interface RawRow {
-  clean: boolean;
-  seq: string | null;
-  txid: string | null;
-  ts: number | null;
-  op: string | null;
-  schema_id: number | null;
-  before: string | null;
-  after: string | null;
+/** seq, txid, ts, op, schema id, before, after (JSON keeps every text value exact). */
+type RawRow = [string, string, number, string, number, string | null, string | null];
+
+function toChangeRow(r: RawRow): ChangeRow {
+  return {
+    seq: BigInt(r[0]),
+    txid: r[1],
+    ts: r[2],
+    op: r[3] as ChangeRow['op'],
+    schemaId: r[4],
+    before: r[5],
+    after: r[6],
+  };
 }
 
+/**
+ * One result row holding the whole batch as a JSON array: PGlite's per-row result handling
+ * costs more than building and parsing the JSON (measured 2x faster at 2000 rows per batch).
+ */
 const READ_SQL = `
-SELECT g.clean, c.seq::text AS seq, c.txid::text AS txid, c.ts, c.op::text AS op, c.schema_id,
-       c.before, c.after
+SELECT g.clean, c.j
 FROM (SELECT pg_current_xact_id_if_assigned() IS NULL AS clean) g
 LEFT JOIN LATERAL (
-  SELECT seq, txid, (extract(epoch FROM at) * 1000)::float8 AS ts, op, schema_id, before, after
-  FROM ${CHANGE_TABLE}
-  WHERE g.clean AND seq > $1::bigint
-  ORDER BY seq
-  LIMIT $2
-) c ON true
-ORDER BY c.seq`;
+  SELECT json_agg(json_build_array(x.seq::text, x.txid::text,
+           (extract(epoch FROM x.at) * 1000)::float8, x.op::text, x.schema_id, x.before, x.after)
+         ORDER BY x.seq)::text AS j
+  FROM (
+    SELECT * FROM ${CHANGE_TABLE}
+    WHERE g.clean AND seq > $1::bigint
+    ORDER BY seq
+    LIMIT $2
+  ) x
+) c ON true`;
