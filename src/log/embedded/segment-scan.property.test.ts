@@ -25,12 +25,19 @@ const headers = fc.option(
     nil: undefined,
   },
 );
-const record: fc.Arbitrary<RecordInput> = fc.record({
-  key: bytes,
-  value: bytes,
-  headers,
-  timestamp: fc.option(fc.integer({ min: 0, max: 2 ** 42 }), { nil: undefined }),
-});
+const record: fc.Arbitrary<RecordInput> = fc
+  .record({
+    key: bytes,
+    value: bytes,
+    headers,
+    timestamp: fc.option(fc.integer({ min: 0, max: 2 ** 42 }), { nil: undefined }),
+  })
+  .map(({ key, value, headers: h, timestamp }) => ({
+    key,
+    value,
+    ...(h === undefined ? {} : { headers: h }),
+    ...(timestamp === undefined ? {} : { timestamp }),
+  }));
 const batches = fc.array(fc.array(record, { minLength: 1, maxLength: 5 }), {
   minLength: 1,
   maxLength: 6,
