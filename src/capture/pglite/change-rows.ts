@@ -51,6 +51,19 @@ export async function deleteRelayed(db: PGlite, upTo: bigint): Promise<void> {
   await db.query(`DELETE FROM ${CHANGE_TABLE} WHERE seq <= $1`, [upTo.toString()]);
 }
 
+/** The backlog: change rows not yet relayed (or relayed but not yet deleted), their image bytes, and the age of the oldest. */
+export async function changeBacklog(
+  db: PGlite,
+): Promise<{ rows: number; bytes: number; seconds: number }> {
+  const res = await db.query<{ rows: number; bytes: number; seconds: number }>(
+    `SELECT count(*)::int AS rows,
+            coalesce(sum(coalesce(octet_length(before), 0) + coalesce(octet_length(after), 0)), 0)::float8 AS bytes,
+            coalesce(extract(epoch FROM clock_timestamp() - min(at)), 0)::float8 AS seconds
+     FROM ${CHANGE_TABLE}`,
+  );
+  return res.rows[0] ?? { rows: 0, bytes: 0, seconds: 0 };
+}
+
 /**
  * Reclaim the space of deleted change rows. PGlite runs no autovacuum worker, so without this the
  * change table and its index grow forever. Returns false when it could not run now (VACUUM is

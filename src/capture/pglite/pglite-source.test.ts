@@ -55,7 +55,9 @@ describe('pglite capture', () => {
       .catch(() => {});
     await db.exec(`DELETE FROM items WHERE id = 2; TRUNCATE notes;`);
 
+    expect((await source.lag()).rows).toBe(6);
     const pass = await source.drain(log);
+    expect(await source.lag()).toEqual({ rows: 0, bytes: 0, seconds: 0 });
     expect(pass.transactions).toBe(3); // the DELETE + TRUNCATE exec is one implicit transaction
     expect((await db.query('SELECT count(*)::int AS c FROM unbundled_changes')).rows).toEqual([
       { c: 0 },

@@ -3,8 +3,10 @@ import { isRetryable, transactionsTopic, UnbundledError } from '../../core/index
 import type { Log } from '../../log/index.ts';
 import { type CaptureStatus, StatusChannel } from '../postgres/capture-status.ts';
 import { ChangeWriter } from '../postgres/change-writer.ts';
+import type { CaptureLag } from '../postgres/postgres-source.ts';
 import { NOTIFY_CHANNEL } from './capture-sql.ts';
 import { ChangeRelay, type RelayPass } from './change-relay.ts';
+import { changeBacklog } from './change-rows.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { installCapture } from './install-capture.ts';
 import { ShapeCache } from './schema-cache.ts';
@@ -91,6 +93,15 @@ export class PgliteSource {
     return this.#pass(relay);
   }
 
+  /**
+   * How far the capture is behind: change rows waiting in `unbundled_changes`, their image bytes
+   * (`bytes`, as Postgres reports WAL bytes) and the age of the oldest (0 when caught up).
+   */
+  async lag(): Promise<PgliteLag> {
+    const backlog = await changeBacklog(await this.open());
+    return backlog.rows === 0 ? { rows: 0, bytes: 0, seconds: 0 } : backlog;
+  }
+
   /** Release the data-dir lock, and close the database if the source opened it. */
   async close(): Promise<void> {
     const db = this.#db;
@@ -153,6 +164,12 @@ export class PgliteSource {
     });
     return pass;
   }
+}
+
+/** Lag of a PGlite capture; `bytes`/`seconds` as in the Postgres `CaptureLag`, plus `rows`. */
+export interface PgliteLag extends CaptureLag {
+  readonly bytes: number;
+  readonly rows: number;
 }
 
 /**
