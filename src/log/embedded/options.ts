@@ -19,6 +19,11 @@ export interface EmbeddedLogOptions {
   readonly maxRecordBytes?: number;
   /** Largest appended batch frame. Default 64 MiB. */
   readonly maxBatchBytes?: number;
+  /**
+   * Bytes of encoded batches waiting for the next flush, per partition, before `append` waits
+   * (backpressure; strategy: block). Default 64 MiB.
+   */
+  readonly maxQueuedBytes?: number;
   /** Roll to a new segment file past this size. Default 128 MiB. */
   readonly segmentBytes?: number;
   /** Bytes of log between sparse offset-index entries. Default 4 KiB. */
@@ -49,6 +54,7 @@ export function resolveOptions(o: EmbeddedLogOptions): ResolvedOptions {
     maxRecordBytes: o.maxRecordBytes ?? 1 << 20,
     maxBatchBytes: o.maxBatchBytes ?? 64 << 20,
     segmentBytes: o.segmentBytes ?? 128 << 20,
+    maxQueuedBytes: o.maxQueuedBytes ?? 64 << 20,
     indexIntervalBytes: o.indexIntervalBytes ?? 4096,
     maintenanceIntervalMs: o.readOnly === true ? 0 : (o.maintenanceIntervalMs ?? 60_000),
     readOnly: o.readOnly ?? false,
@@ -58,6 +64,7 @@ export function resolveOptions(o: EmbeddedLogOptions): ResolvedOptions {
   for (const k of [
     'maxRecordBytes',
     'maxBatchBytes',
+    'maxQueuedBytes',
     'segmentBytes',
     'indexIntervalBytes',
   ] as const) {

@@ -47,7 +47,11 @@ export class Partition {
     this.#segments = segs;
     this.#writeFd = fd;
     this.#nextOffset = segs[segs.length - 1]!.lastOffset + 1;
-    this.#commit = new GroupCommit((frames) => this.#writeGroup(frames), o.lingerMs);
+    this.#commit = new GroupCommit(
+      (frames) => this.#writeGroup(frames),
+      o.lingerMs,
+      o.maxQueuedBytes,
+    );
   }
 
   /** Open (or create) the partition directory, recovering a torn tail of the last segment. */
@@ -89,6 +93,7 @@ export class Partition {
   async append(records: readonly RecordInput[]): Promise<AppendResult> {
     if (this.#o.readOnly) throw readOnlyError(`append to ${this.topic}/${this.id}`);
     const sizes = this.#validate(records);
+    await this.#commit.room();
     if (this.#failed !== undefined || this.#recovering) await this.#recover();
     if (this.#closed) throw logClosed();
     const base = this.#nextOffset;
