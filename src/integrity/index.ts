@@ -1,4 +1,6 @@
 export * from './constraints/index.ts';
+export * from './dedupe/index.ts';
 export * from './events/index.ts';
 export * from './idempotency/index.ts';
 export * from './sql/index.ts';
+export * from './transfers/index.ts';

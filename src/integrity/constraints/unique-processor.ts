@@ -22,8 +22,8 @@ export class UniqueProcessor {
   }
 
   /** Decide claims until `signal` aborts. */
+  /** Decide until `signal` aborts. The topics must exist (`ensureUniqueTopics`). */
   async run(signal: AbortSignal): Promise<void> {
-    await ensureUniqueTopics(this.#log, this.#c);
     const state = await this.#rebuild();
     const committed = (await this.#log.fetchOffsets(this.#c.group, this.#c.claimsTopic))[
       this.#partition
@@ -78,6 +78,7 @@ export async function runUniqueProcessors(
   constraint: UniqueConstraint,
   signal: AbortSignal,
 ): Promise<void> {
+  await ensureUniqueTopics(log, constraint);
   const all = Array.from({ length: constraint.partitions }, (_, p) =>
     new UniqueProcessor(log, constraint, p).run(signal),
   );
