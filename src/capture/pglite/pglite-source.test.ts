@@ -227,6 +227,7 @@ describe('pglite capture', () => {
     });
     const ac = new AbortController();
     const running = source.run(log, ac.signal);
+    await expect(source.drain(log)).rejects.toThrow(/already in run/);
     await db.exec(`INSERT INTO big SELECT g FROM generate_series(1, 2000) g`);
     const deadline = Date.now() + 20_000;
     while ((await readTopic(log, 'pg.transactions')).length < 1 && Date.now() < deadline) {

@@ -35,6 +35,7 @@ export class PgliteSource {
   readonly #wake = new WakeSignal();
   #db: PGlite | null = null;
   #release: (() => void) | null = null;
+  #busy: 'run' | 'drain' | null = null;
   #totals = { transactions: 0, rows: 0 };
 
   constructor(options: PgliteSourceOptions) {
@@ -57,13 +58,18 @@ export class PgliteSource {
     const given = this.#o.db;
     const dir = typeof given === 'string' ? given : given.dataDir;
     const release = isLocalDir(dir) ? lockDataDir(dir) : null;
+    const db = typeof given === 'string' ? await PGlite.create(given).catch(fail) : given;
     try {
-      const db = typeof given === 'string' ? await PGlite.create(given) : given;
       await installCapture(db, this.#o.tables, { snapshot: this.#o.snapshot });
-      this.#db = db;
-      this.#release = release;
-      return db;
     } catch (err) {
+      if (db !== given) await db.close().catch(() => {});
+      fail(err);
+    }
+    this.#db = db;
+    this.#release = release;
+    return db;
+
+    function fail(err: unknown): never {
       release?.();
       throw err;
     }
@@ -74,6 +80,15 @@ export class PgliteSource {
    * Wakes on pg_notify from the triggers, and polls every `pollMs` as a fallback.
    */
   async run(log: Log, signal: AbortSignal): Promise<void> {
+    this.#claim('run');
+    try {
+      await this.#runListening(log, signal);
+    } finally {
+      this.#busy = null;
+    }
+  }
+
+  async #runListening(log: Log, signal: AbortSignal): Promise<void> {
     const db = await this.open();
     const unlisten = await db.listen(NOTIFY_CHANNEL, () => this.#wake.notify());
     try {
@@ -89,8 +104,23 @@ export class PgliteSource {
    * `run`, for tests, tools and a flush before shutdown).
    */
   async drain(log: Log): Promise<RelayPass> {
-    const relay = await this.#relay(log);
-    return this.#pass(relay);
+    this.#claim('drain');
+    try {
+      return await this.#pass(await this.#relay(log));
+    } finally {
+      this.#busy = null;
+    }
+  }
+
+  /** One relay at a time: two would race on the same partitions (their tails go stale). */
+  #claim(what: 'run' | 'drain'): void {
+    if (this.#busy !== null) {
+      throw new UnbundledError(
+        'CAPTURE_BUSY',
+        `cannot ${what}: this PGlite source is already in ${this.#busy}(); one relay at a time (stop run() with its signal first)`,
+      );
+    }
+    this.#busy = what;
   }
 
   /**
