@@ -171,3 +171,42 @@ function atomValue(t: string): unknown {
   if (t.endsWith('n')) return BigInt(t.slice(0, -1));
   return Number(t);
 }
+
+/**
+ * `encodeCanonical(a) === encodeCanonical(b)`, computed without building strings: object key
+ * order does not matter, -0 equals 0, NaN equals NaN.
+ */
+export function sameCanonical(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const t = typeof a;
+  if (t !== typeof b) return false;
+  if (t === 'number') return Number.isNaN(a) && Number.isNaN(b);
+  if (t !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) return Array.isArray(b) && sameArray(a, b);
+  if (Array.isArray(b)) return false;
+  if (
+    a instanceof Date ||
+    a instanceof Uint8Array ||
+    b instanceof Date ||
+    b instanceof Uint8Array
+  ) {
+    return encodeCanonical(a) === encodeCanonical(b);
+  }
+  return sameObject(a as Record<string, unknown>, b as Record<string, unknown>);
+}
+
+function sameArray(a: unknown[], b: unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameCanonical(a[i], b[i])) return false;
+  return true;
+}
+
+function sameObject(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (!Object.hasOwn(b, k) || !sameCanonical(a[k], b[k])) return false;
+  }
+  return true;
+}

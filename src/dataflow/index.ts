@@ -35,6 +35,7 @@ export * from './operators/negate.ts';
 export * from './operators/output.ts';
 export * from './operators/top-k.ts';
 export * from './operators/upsert.ts';
+export * from './row-bag.ts';
 export * from './sorted-bag.ts';
 export * from './stream.ts';
 export type * from './types.ts';

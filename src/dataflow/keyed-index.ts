@@ -1,61 +1,50 @@
-import { encodeCanonical, keyOf } from './canonical.ts';
+import { KeyMap } from './key-map.ts';
+import { RowBag } from './row-bag.ts';
 
 /** The rows stored under one key, with multiplicities. */
 export interface IndexEntry<K, V> {
   key: K;
-  rows: Map<string, [V, number]>;
+  rows: RowBag<V>;
   total: number;
 }
 
 /**
- * State of a keyed collection: key → multiset of values. Used by join (one per side) and topK.
- * Keys and values are compared by canonical encoding.
+ * State of a keyed collection: key → multiset of values. Used by join (one per side). Keys are
+ * compared like {@link KeyMap} does, values by canonical value.
  */
 export class KeyedIndex<K, V> {
-  #map = new Map<string, IndexEntry<K, V>>();
+  readonly #map = new KeyMap<K, IndexEntry<K, V>>();
 
-  get(ks: string): IndexEntry<K, V> | undefined {
-    return this.#map.get(ks);
+  get(key: K): IndexEntry<K, V> | undefined {
+    return this.#map.get(key);
   }
 
   /** Total multiplicity under a key (0 when absent). */
-  total(ks: string): number {
-    return this.#map.get(ks)?.total ?? 0;
+  total(key: K): number {
+    return this.#map.get(key)?.total ?? 0;
   }
 
-  /** Add `diff` copies of `value` under `key` (whose encoding is `ks`). */
-  add(key: K, ks: string, value: V, diff: number): void {
-    let e = this.#map.get(ks);
+  /** Add `diff` copies of `value` under `key`. */
+  add(key: K, value: V, diff: number): void {
+    let e = this.#map.get(key);
     if (e === undefined) {
-      e = { key, rows: new Map(), total: 0 };
-      this.#map.set(ks, e);
+      e = { key, rows: new RowBag(), total: 0 };
+      this.#map.set(key, e);
     }
-    const vs = encodeCanonical(value);
-    const r = e.rows.get(vs);
-    if (r === undefined) e.rows.set(vs, [value, diff]);
-    else {
-      r[1] += diff;
-      if (r[1] === 0) e.rows.delete(vs);
-    }
+    e.rows.add(value, diff);
     e.total += diff;
-    if (e.rows.size === 0) this.#map.delete(ks);
+    if (e.rows.size === 0) this.#map.delete(key);
   }
 
   /** Deterministic plain-data form: keys sorted, values sorted by encoding. */
   snapshot(): unknown {
-    const keys = [...this.#map.keys()].sort();
-    return keys.map((ks) => {
-      const e = this.#map.get(ks)!;
-      const vals = [...e.rows.keys()].sort().map((vs) => e.rows.get(vs)!);
-      return [e.key, vals];
-    });
+    return this.#map.sortedEntries().map(([, e]) => [e.key, e.rows.sorted()]);
   }
 
   restore(state: unknown): void {
-    this.#map = new Map();
+    this.#map.clear();
     for (const [key, vals] of state as [K, [V, number][]][]) {
-      const ks = keyOf(key);
-      for (const [v, c] of vals) this.add(key, ks, v, c);
+      for (const [v, c] of vals) this.add(key, v, c);
     }
   }
 }

@@ -1,7 +1,6 @@
-import { consolidateBatch } from '../multiset.ts';
+import { concatBatches, consolidateBatch } from '../multiset.ts';
 import { UnaryOperator } from '../operator.ts';
 import type { PipedOperator, Stream } from '../stream.ts';
-import type { Batch } from '../types.ts';
 
 /** Merges all batches pending at one step into one consolidated batch. */
 export class ConsolidateOperator<T> extends UnaryOperator<T, T> {
@@ -13,9 +12,7 @@ export class ConsolidateOperator<T> extends UnaryOperator<T, T> {
   }
 
   run(): void {
-    const batches = this.input.drain();
-    const all: Batch<T> = batches.length === 1 ? batches[0]! : batches.flat();
-    this.emit(consolidateBatch(all, this.#sorted));
+    this.emit(consolidateBatch(concatBatches(this.input.drain()), this.#sorted));
   }
 }
 

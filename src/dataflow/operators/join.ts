@@ -1,5 +1,6 @@
-import { keyOf } from '../canonical.ts';
+import { KeyMap } from '../key-map.ts';
 import { KeyedIndex } from '../keyed-index.ts';
+import { concatBatches } from '../multiset.ts';
 import { BinaryOperator } from '../operator.ts';
 import type { PipedOperator, Stream } from '../stream.ts';
 import type { Batch, Keyed } from '../types.ts';
@@ -29,59 +30,35 @@ export class JoinOperator<K, A, B> extends BinaryOperator<Keyed<K, A>, Keyed<K, 
   }
 
   run(): void {
-    const dA = this.#keyed(this.left.drain().flat());
-    const dB = this.#keyed(this.right.drain().flat());
+    const dA = concatBatches(this.left.drain());
+    const dB = concatBatches(this.right.drain());
     const out: Batch<Out<K, A, B>> = [];
     const wasEmpty = this.#type === 'left' ? this.#emptiness(dA, dB) : undefined;
-    for (const [k, ks, a, da] of dA) {
-      const eb = this.#b.get(ks);
-      if (eb !== undefined)
-        for (const [b, cb] of eb.rows.values()) out.push([[k, [a, b]], da * cb]);
-      this.#a.add(k, ks, a, da);
-    }
-    for (const [k, ks, b, db] of dB) {
-      const ea = this.#a.get(ks);
-      if (ea !== undefined)
-        for (const [a, ca] of ea.rows.values()) out.push([[k, [a, b]], ca * db]);
-      this.#b.add(k, ks, b, db);
-    }
+    joinSide(dA, this.#b, this.#a, out, false);
+    joinSide(dB, this.#a, this.#b, out, true);
     if (wasEmpty !== undefined) this.#padNulls(dA, wasEmpty, out);
     this.emit(out);
   }
 
-  /** Encode keys once; a throwing key encoding goes to the dead letters. */
-  #keyed<V>(batch: Batch<Keyed<K, V>>): [K, string, V, number][] {
-    const out: [K, string, V, number][] = [];
-    for (let i = 0; i < batch.length; i++) {
-      const [[k, v], d] = batch[i]!;
-      try {
-        out.push([k, keyOf(k), v, d]);
-      } catch (error) {
-        this.fail([k, v], d, error);
-      }
-    }
-    return out;
-  }
-
   /** For every touched key: was its right side empty before this step? */
-  #emptiness(dA: [K, string, A, number][], dB: [K, string, B, number][]): Map<string, boolean> {
-    const was = new Map<string, boolean>();
-    for (const e of dA) if (!was.has(e[1])) was.set(e[1], this.#b.total(e[1]) <= 0);
-    for (const e of dB) if (!was.has(e[1])) was.set(e[1], this.#b.total(e[1]) <= 0);
+  #emptiness(dA: Batch<Keyed<K, A>>, dB: Batch<Keyed<K, B>>): KeyMap<K, [K, boolean]> {
+    const was = new KeyMap<K, [K, boolean]>();
+    for (const [[k]] of dA) if (was.get(k) === undefined) was.set(k, [k, this.#b.total(k) <= 0]);
+    for (const [[k]] of dB) if (was.get(k) === undefined) was.set(k, [k, this.#b.total(k) <= 0]);
     return was;
   }
 
   /** Left join: the null-padded part is A[k]×null exactly while B[k] is empty. */
   #padNulls(
-    dA: [K, string, A, number][],
-    wasEmpty: Map<string, boolean>,
+    dA: Batch<Keyed<K, A>>,
+    wasEmpty: KeyMap<K, [K, boolean]>,
     out: Batch<Out<K, A, B>>,
   ): void {
-    for (const [k, ks, a, da] of dA) if (wasEmpty.get(ks)) out.push([[k, [a, null]], da]);
-    for (const [ks, was] of wasEmpty) {
-      const isEmpty = this.#b.total(ks) <= 0;
+    for (const [[k, a], da] of dA) if (wasEmpty.get(k)![1]) out.push([[k, [a, null]], da]);
+    for (const [k, was] of wasEmpty.values()) {
+      const isEmpty = this.#b.total(k) <= 0;
       if (was === isEmpty) continue;
-      const ea = this.#a.get(ks);
+      const ea = this.#a.get(k);
       if (ea === undefined) continue;
       const sign = isEmpty ? 1 : -1;
       for (const [a, ca] of ea.rows.values()) out.push([[ea.key, [a, null]], sign * ca]);
@@ -121,4 +98,31 @@ export function join<K, A, B>(
   type: JoinType = 'inner',
 ): PipedOperator<Keyed<K, A>, Keyed<K, [A, B | null]>> {
   return (stream) => new JoinOperator(stream, other, type).output;
+}
+
+/**
+ * For each change of one side: pair it with the other side's current rows, then apply it to
+ * its own side. Indexed loops, no destructuring: this is the join's hot path.
+ */
+function joinSide<K, X, Y, A, B>(
+  delta: Batch<Keyed<K, X>>,
+  other: KeyedIndex<K, Y>,
+  own: KeyedIndex<K, X>,
+  out: Batch<Out<K, A, B>>,
+  xIsRight: boolean,
+): void {
+  for (let i = 0; i < delta.length; i++) {
+    const e = delta[i]!;
+    const k = e[0][0];
+    const x = e[0][1];
+    const d = e[1];
+    const match = other.get(k);
+    if (match !== undefined) {
+      for (const m of match.rows.values()) {
+        const pair = (xIsRight ? [m[0], x] : [x, m[0]]) as unknown as [A, B];
+        out.push([[k, pair], d * m[1]]);
+      }
+    }
+    own.add(k, x, d);
+  }
 }
