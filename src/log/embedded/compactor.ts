@@ -2,10 +2,11 @@ import type { LogRecord } from '../../core/index.ts';
 import type { TopicConfig } from '../types.ts';
 import { encodeFrame, type OffsetRecord, recordBytes } from './batch-codec.ts';
 import { writeAll } from './fs-ops.ts';
+import { removeIndexFile } from './index-file.ts';
 import { OffsetIndex } from './offset-index.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { Partition } from './partition.ts';
-import { TEMP_SUFFIX } from './recovery.ts';
+import { saveIndex, TEMP_SUFFIX } from './recovery.ts';
 import { Segment } from './segment.ts';
 import { segmentRecords } from './segment-records.ts';
 
@@ -103,6 +104,7 @@ async function rewriteSegment(
     const { size, index, maxTimestamp } = await writeFrames(fd, kept, seg.base, o);
     await o.fs.fsync(fd);
     readFd = await o.fs.open(tmp, 'r');
+    await removeIndexFile(o.fs, seg.path);
     await o.fs.rename(tmp, seg.path);
     await o.fs.fsyncDir(p.dir);
     const lastOffset = kept.length > 0 ? kept[kept.length - 1]!.offset : seg.base - 1;
@@ -119,6 +121,7 @@ async function rewriteSegment(
     });
     p.setSegments(p.segments.map((s) => (s === seg ? next : s)));
     await seg.retire();
+    await saveIndex(next, o);
   } catch (err) {
     if (readFd >= 0) await o.fs.close(readFd);
     await o.fs.unlink(tmp).catch(() => {});

@@ -1,9 +1,11 @@
+import { crc32c } from '@node-rs/crc32';
+
 /**
  * Sparse offset index of one segment: every `intervalBytes` of log, the base offset of a frame
  * and its byte position. A lookup gives the position of the last indexed frame at or before an
- * offset; the reader scans forward from there. In memory; persisted as `<base>.index` when a
- * segment is closed (`encode`/`decode`), stamped with the segment size it describes so a stale
- * index (crash between a compaction's renames) is detected and rebuilt by a scan.
+ * offset; the reader scans forward from there. Built in memory while appending or scanning;
+ * persisted as `<base>.index` when a segment is closed (`encode`/`decode`, CRC-checked and
+ * stamped with the segment size, so a damaged or stale index is detected and rebuilt).
  */
 export class OffsetIndex {
   readonly #intervalBytes: number;
@@ -52,39 +54,62 @@ export class OffsetIndex {
     this.#lastIndexedPosition = n > 0 ? this.#positions[n - 1]! : -Infinity;
   }
 
-  /** Serialize, stamped with the size of the segment this index describes. */
-  encode(segmentSize: number, baseOffset: number): Buffer {
-    const buf = Buffer.allocUnsafe(16 + 8 * this.#offsets.length);
+  /** Serialize with the segment facts it describes (see `index-file.ts`). */
+  encode(meta: SegmentMeta, baseOffset: number): Buffer {
+    const buf = Buffer.allocUnsafe(INDEX_HEADER + 8 * this.#offsets.length);
     buf.writeUInt32LE(INDEX_MAGIC, 0);
-    buf.writeUInt32LE(0, 4);
-    buf.writeDoubleLE(segmentSize, 8);
+    buf.writeDoubleLE(meta.size, 8);
+    buf.writeDoubleLE(meta.lastOffset, 16);
+    buf.writeDoubleLE(meta.records, 24);
+    buf.writeDoubleLE(meta.maxTimestamp, 32);
     for (let i = 0; i < this.#offsets.length; i++) {
-      buf.writeUInt32LE(this.#offsets[i]! - baseOffset, 16 + 8 * i);
-      buf.writeUInt32LE(this.#positions[i]!, 20 + 8 * i);
+      buf.writeUInt32LE(this.#offsets[i]! - baseOffset, INDEX_HEADER + 8 * i);
+      buf.writeUInt32LE(this.#positions[i]!, INDEX_HEADER + 4 + 8 * i);
     }
+    buf.writeUInt32LE(crc32c(buf.subarray(8)), 4);
     return buf;
   }
 
-  /** Parse an index file; undefined when it is malformed or describes another segment size. */
+  /**
+   * Parse a serialized index; undefined when it is damaged (CRC) or describes a segment of
+   * another size (a stale index: the segment was truncated or rewritten since).
+   */
   static decode(
     buf: Buffer,
     segmentSize: number,
     baseOffset: number,
     intervalBytes: number,
-  ): OffsetIndex | undefined {
-    if (buf.length < 16 || (buf.length - 16) % 8 !== 0) return undefined;
-    if (buf.readUInt32LE(0) !== INDEX_MAGIC || buf.readDoubleLE(8) !== segmentSize)
+  ): { index: OffsetIndex; meta: SegmentMeta } | undefined {
+    if (buf.length < INDEX_HEADER || (buf.length - INDEX_HEADER) % 8 !== 0) return undefined;
+    if (buf.readUInt32LE(0) !== INDEX_MAGIC || crc32c(buf.subarray(8)) !== buf.readUInt32LE(4)) {
       return undefined;
+    }
+    const meta: SegmentMeta = {
+      size: buf.readDoubleLE(8),
+      lastOffset: buf.readDoubleLE(16),
+      records: buf.readDoubleLE(24),
+      maxTimestamp: buf.readDoubleLE(32),
+    };
+    if (meta.size !== segmentSize) return undefined;
     const index = new OffsetIndex(intervalBytes);
-    for (let p = 16; p < buf.length; p += 8) {
+    for (let p = INDEX_HEADER; p < buf.length; p += 8) {
       const position = buf.readUInt32LE(p + 4);
       if (position >= segmentSize) return undefined;
       index.#offsets.push(baseOffset + buf.readUInt32LE(p));
       index.#positions.push(position);
       index.#lastIndexedPosition = position;
     }
-    return index;
+    return { index, meta };
   }
 }
 
+/** Facts about a closed segment stored with its index, so opening it needs no scan. */
+export interface SegmentMeta {
+  readonly size: number;
+  readonly lastOffset: number;
+  readonly records: number;
+  readonly maxTimestamp: number;
+}
+
+const INDEX_HEADER = 40;
 const INDEX_MAGIC = 0x5542_4958; // "UBIX"

@@ -39,6 +39,13 @@ export interface EmbeddedLogOptions {
    * records the writer has written but not yet acknowledged. Default false.
    */
   readonly readOnly?: boolean;
+  /**
+   * What opening verifies. 'all' (default): read and CRC-check every frame of every segment.
+   * 'last': only the last segment; closed segments load their persisted index (`<base>.index`,
+   * scanned if missing or stale) and are CRC-checked when read, so damage in them surfaces as
+   * LOG_CORRUPT on read instead of on open. For large logs where open time matters.
+   */
+  readonly verifyOnOpen?: 'all' | 'last';
   /** File-operation seam for fault injection in tests. Default: the real file system. */
   readonly fs?: FsOps;
 }
@@ -58,6 +65,7 @@ export function resolveOptions(o: EmbeddedLogOptions): ResolvedOptions {
     indexIntervalBytes: o.indexIntervalBytes ?? 4096,
     maintenanceIntervalMs: o.readOnly === true ? 0 : (o.maintenanceIntervalMs ?? 60_000),
     readOnly: o.readOnly ?? false,
+    verifyOnOpen: o.verifyOnOpen ?? 'all',
     logger: o.logger ?? pino({ name: 'unbundled-log' }, pino.destination(2)),
     fs: o.fs ?? nodeFsOps,
   };

@@ -9,7 +9,7 @@ import { GroupCommit } from './group-commit.ts';
 import { OffsetIndex } from './offset-index.ts';
 import type { ResolvedOptions } from './options.ts';
 import { refreshSegments } from './read-only-refresh.ts';
-import { openSegments, readOnlyError } from './recovery.ts';
+import { openSegments, readOnlyError, saveIndex } from './recovery.ts';
 import { Segment, segmentFileName } from './segment.ts';
 
 /**
@@ -208,7 +208,9 @@ export class Partition {
     });
     await fs.close(this.#writeFd).catch(() => {});
     this.#writeFd = writeFd;
+    const closed = this.active;
     this.#segments = [...this.#segments, seg];
+    await saveIndex(closed, this.#o);
   }
 
   /**

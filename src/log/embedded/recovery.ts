@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { UnbundledError } from '../../core/index.ts';
 import { LOG_ERROR_CODES } from '../errors.ts';
 import { fileSize, listDir } from './fs-ops.ts';
-import { OffsetIndex } from './offset-index.ts';
+import { readIndexFile, writeIndexFile } from './index-file.ts';
+import { OffsetIndex, type SegmentMeta } from './offset-index.ts';
 import type { ResolvedOptions } from './options.ts';
 import { parseSegmentFileName, Segment, segmentFileName } from './segment.ts';
 import { type SegmentScan, scanSegment } from './segment-scan.ts';
@@ -22,8 +23,7 @@ export async function openSegments(
   o: ResolvedOptions,
 ): Promise<{ segments: Segment[]; writeFd: number }> {
   const names = await listDir(dir);
-  if (!o.readOnly)
-    for (const n of names) if (n.endsWith(TEMP_SUFFIX)) await o.fs.unlink(join(dir, n));
+  if (!o.readOnly) await removeLeftovers(dir, names, o);
   const bases = names.map(parseSegmentFileName).filter((b): b is number => b !== undefined);
   bases.sort((a, b) => a - b);
   if (bases.length === 0 && o.readOnly) throw readOnlyError(`${dir} has no segment yet`);
@@ -46,6 +46,15 @@ export async function openSegments(
   return { segments, writeFd };
 }
 
+/** Temp files of interrupted compactions or index writes, and indexes of deleted segments. */
+async function removeLeftovers(dir: string, names: string[], o: ResolvedOptions): Promise<void> {
+  const logs = new Set(names.filter((n) => n.endsWith('.log')));
+  for (const n of names) {
+    const orphanIndex = n.endsWith('.index') && !logs.has(n.replace(/\.index$/, '.log'));
+    if (n.endsWith(TEMP_SUFFIX) || orphanIndex) await o.fs.unlink(join(dir, n));
+  }
+}
+
 async function openOne(
   dir: string,
   base: number,
@@ -58,17 +67,44 @@ async function openOne(
   const fd = await o.fs.open(path, 'r');
   try {
     const size = await fileSize(fd);
+    if (!last && o.verifyOnOpen === 'last') {
+      const stored = await readIndexFile(path, size, base, o.indexIntervalBytes);
+      if (stored !== undefined) return segmentFromIndex(dir, base, fd, stored, o);
+    }
     const scan = await scanSegment(o.fs, fd, size, base, o.indexIntervalBytes);
     if (scan.problem !== undefined) {
       if (!last || scan.problem.kind === 'corrupt')
         throw corruptError(path, scan, topic, partition);
       if (!o.readOnly) await truncateTornTail(path, size, scan, o, { topic, partition });
     }
-    return segmentFromScan(dir, base, fd, scan, o);
+    const seg = segmentFromScan(dir, base, fd, scan, o);
+    if (!last && !o.readOnly && o.verifyOnOpen === 'last') await saveIndex(seg, o);
+    return seg;
   } catch (err) {
     await o.fs.close(fd);
     throw err;
   }
+}
+
+function segmentFromIndex(
+  dir: string,
+  base: number,
+  fd: number,
+  stored: { index: OffsetIndex; meta: SegmentMeta },
+  o: ResolvedOptions,
+): Segment {
+  const { index, meta } = stored;
+  return new Segment({ dir, base, fd, ops: o.fs, index, ...meta });
+}
+
+/** Persist a closed segment's index; a failure only costs a scan at the next open. */
+export async function saveIndex(seg: Segment, o: ResolvedOptions): Promise<void> {
+  await writeIndexFile(o.fs, seg).catch((err: unknown) =>
+    o.logger.warn(
+      { err, file: seg.path },
+      'could not write the segment index; the next open scans the segment',
+    ),
+  );
 }
 
 /** Build a Segment from a scan result. */

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { lockDir } from './dir-lock.ts';
 import { fileSize, listDir } from './fs-ops.ts';
+import { removeIndexFile } from './index-file.ts';
 import { type EmbeddedLogOptions, resolveOptions } from './options.ts';
 import { parseSegmentFileName } from './segment.ts';
 import { scanSegment } from './segment-scan.ts';
@@ -66,6 +67,7 @@ async function repairSegment(
       lastKeptOffset: scan.lastOffset,
     };
     if (!dryRun) {
+      await removeIndexFile(o.fs, file);
       await o.fs.ftruncate(fd, scan.validBytes);
       await o.fs.fsync(fd);
       o.logger.warn(

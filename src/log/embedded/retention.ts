@@ -1,4 +1,5 @@
 import type { TopicConfig } from '../types.ts';
+import { removeIndexFile } from './index-file.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { Partition } from './partition.ts';
 import type { Segment } from './segment.ts';
@@ -31,6 +32,7 @@ export async function applyRetention(
   p.setSegments(p.segments.filter((s) => !doomed.includes(s)));
   for (const s of doomed) {
     await o.fs.unlink(s.path);
+    await removeIndexFile(o.fs, s.path);
     await s.retire();
   }
   await o.fs.fsyncDir(p.dir);
