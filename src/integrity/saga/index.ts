@@ -1,0 +1,2 @@
+export * from './saga-def.ts';
+export * from './saga-runner.ts';
