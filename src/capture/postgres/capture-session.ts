@@ -48,6 +48,8 @@ export class CaptureSession {
   #db = '';
   #acked = 0n;
   #idleLsn = 0n;
+  #inflight: Promise<void> | null = null;
+  #flushError: unknown = null;
   #tx: (TxContext & { seq: number }) | null = null;
   #txCount = 0;
   #rowCount = 0;
@@ -179,21 +181,55 @@ export class CaptureSession {
       signal.addEventListener('abort', () => resolve([]), { once: true });
     });
     while (!signal.aborted) {
+      this.#throwIfFlushFailed();
       const frames = await Promise.race([stream.next(o.batchRecords), aborted]);
       for (const f of frames) {
         const p = this.#onFrame(f);
         if (p) await p;
-        if (this.#writer.pendingCount >= o.batchRecords) await this.#flush();
+        if (this.#writer.pendingCount >= o.batchRecords) this.#kick();
+        // Bounded memory: while a flush is in flight, at most 4 batches wait behind it.
+        if (this.#writer.pendingCount >= o.batchRecords * 4) await this.#inflight;
       }
-      if (stream.idle) await this.#flush();
+      if (stream.idle) this.#kick();
     }
-    await this.#flush();
+    await this.#drain();
   }
 
-  async #flush(): Promise<void> {
-    const end = await this.#writer.flush();
-    if (end !== null) this.#ack(end);
-    if (this.#tx === null && this.#writer.idle && this.#idleLsn > 0n) this.#ack(this.#idleLsn);
+  /**
+   * Group commit, pipelined: one flush (append + fsync) in flight while decoding continues;
+   * when it completes, everything that accumulated meanwhile goes in the next one. The slot is
+   * acknowledged from the flush's completion only.
+   */
+  #kick(): void {
+    if (this.#inflight !== null || !this.#writer.hasPending || this.#flushError !== null) return;
+    this.#inflight = this.#writer
+      .flush()
+      .then(
+        (end) => {
+          if (end !== null) this.#ack(end);
+          if (this.#tx === null && this.#writer.idle && this.#idleLsn > 0n)
+            this.#ack(this.#idleLsn);
+        },
+        (err) => {
+          this.#flushError = err;
+        },
+      )
+      .finally(() => {
+        this.#inflight = null;
+        this.#kick();
+      });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#inflight !== null || (this.#writer.hasPending && this.#flushError === null)) {
+      this.#kick();
+      await this.#inflight;
+    }
+    this.#throwIfFlushFailed();
+  }
+
+  #throwIfFlushFailed(): void {
+    if (this.#flushError !== null) throw this.#flushError;
   }
 
   #ack(lsn: bigint): void {
@@ -237,7 +273,7 @@ export class CaptureSession {
   #ackIfIdle(lsn: bigint): void {
     if (this.#tx !== null) return;
     if (lsn > this.#idleLsn) this.#idleLsn = lsn;
-    if (this.#writer.idle) this.#ack(lsn);
+    if (this.#writer.idle && this.#inflight === null) this.#ack(lsn);
   }
 
   #onMessage(m: PgOutputMessage): Promise<void> | undefined {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RowChange } from '../../core/index.ts';
-import { openEmbeddedLog } from '../../log/embedded/index.ts';
+import { openEmbeddedLog } from '../../log/index.ts';
 import { type PostgresInstance, startPostgres } from '../../testing/index.ts';
 import { readTopic, sql, tempLog } from './test-support.ts';
 

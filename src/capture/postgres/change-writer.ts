@@ -71,6 +71,11 @@ export class ChangeWriter {
     return this.#pendingCount;
   }
 
+  /** Records or transaction commits wait for `flush()`. */
+  get hasPending(): boolean {
+    return this.#pendingCount > 0 || this.#pendingTx.length > 0;
+  }
+
   /** Nothing pending and no transaction open. */
   get idle(): boolean {
     return this.#open === null && this.#pendingCount === 0 && this.#pendingTx.length === 0;
@@ -193,6 +198,8 @@ export class ChangeWriter {
   /**
    * Append everything pending (table partitions in parallel, then the transactions topic) and
    * resolve with the end LSN of the last transaction now durable (null if none completed).
+   * What it appends is taken synchronously, so events may be added while it runs; callers run
+   * one flush at a time (appends to a partition must stay in order).
    */
   async flush(): Promise<bigint | null> {
     const appends: Promise<unknown>[] = [];
@@ -214,9 +221,10 @@ export class ChangeWriter {
     this.#pending.clear();
     for (const [pk, list] of held) this.#pending.set(pk, list);
     this.#pendingCount = held.size;
-    await Promise.all(appends);
+    // Taken before the first await: a transaction completed meanwhile belongs to the next flush.
     const txs = this.#pendingTx;
     this.#pendingTx = [];
+    await Promise.all(appends);
     if (txs.length === 0) return null;
     await this.#log.append(
       this.#txTopic,

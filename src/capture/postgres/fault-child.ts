@@ -3,7 +3,7 @@
  * SIGKILL (the fault). Env: CDC_URL, CDC_LOG_DIR, CDC_TABLES (comma list). Prints 'streaming'
  * once it streams. Used by capture.fault.test.ts.
  */
-import { openEmbeddedLog } from '../../log/embedded/index.ts';
+import { openEmbeddedLog } from '../../log/index.ts';
 import { postgres } from './postgres-source.ts';
 
 const ac = new AbortController();

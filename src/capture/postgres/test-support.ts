@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type ChangeEvent, decodeChange, HEADERS } from '../../core/index.ts';
-import { openEmbeddedLog } from '../../log/embedded/index.ts';
-import type { Log } from '../../log/index.ts';
+import { type Log, openEmbeddedLog } from '../../log/index.ts';
 
 /** A decoded log record for assertions. */
 export interface CapturedRecord {

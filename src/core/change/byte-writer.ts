@@ -48,9 +48,19 @@ export class ByteWriter {
     this.uvarint(n < 0 ? -n * 2 - 1 : n * 2);
   }
 
+  /** Start over, keeping the buffer (one writer can encode many events). */
+  reset(): void {
+    this.#pos = 0;
+  }
+
   string(s: string): void {
     this.#ensure(s.length * 3 + 8);
     const start = this.#pos;
+    if (s.length < 0x80 && this.#ascii(s, start + 1)) {
+      this.#buf[start] = s.length;
+      this.#pos = start + 1 + s.length;
+      return;
+    }
     // Reserve one length byte for the common short case; move the bytes if the varint is longer.
     const { written } = encoder.encodeInto(s, this.#buf.subarray(start + 1));
     if (written < 0x80) {
@@ -63,6 +73,17 @@ export class ByteWriter {
     this.#ensure(written);
     this.#buf.set(bytes, this.#pos);
     this.#pos += written;
+  }
+
+  /** Copy an ASCII string byte by byte (faster than TextEncoder for short strings). */
+  #ascii(s: string, at: number): boolean {
+    const buf = this.#buf;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return false;
+      buf[at + i] = c;
+    }
+    return true;
   }
 
   bytes(b: Uint8Array): void {

@@ -26,10 +26,13 @@ import {
 const FORMAT = 1;
 const KIND = { row: 1, schema: 2, tx: 3 } as const;
 const OPS: readonly ChangeOp[] = ['c', 'u', 'd', 'r', 't'];
+/** Encoding is synchronous, so one growable buffer serves every call (no per-event allocation). */
+const shared = new ByteWriter(4096);
 
 /** Encode a change event compactly for the log (content type `ub-change/1`). */
 export function encodeChange(ev: ChangeEvent): Uint8Array {
-  const w = new ByteWriter(ev.kind === 'row' ? 128 : 256);
+  const w = shared;
+  w.reset();
   w.byte(FORMAT);
   w.byte(KIND[ev.kind]);
   if (ev.kind === 'row') writeRowChange(w, ev);
