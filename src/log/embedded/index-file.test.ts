@@ -33,18 +33,27 @@ function readCounter() {
 }
 
 const open = (verifyOnOpen: 'all' | 'last', fs: FsOps = nodeFsOps) =>
-  openEmbeddedLog({ dir, segmentBytes: 2048, verifyOnOpen, fs, maintenanceIntervalMs: 0, logger: silentLogger() });
+  openEmbeddedLog({
+    dir,
+    segmentBytes: 2048,
+    verifyOnOpen,
+    fs,
+    maintenanceIntervalMs: 0,
+    logger: silentLogger(),
+  });
 
 async function values(log: EmbeddedLog): Promise<string[]> {
   const out: string[] = [];
-  for await (const b of log.read('t', 0, 0, { follow: false })) out.push(...b.map((r) => fromUtf8(r.value!)));
+  for await (const b of log.read('t', 0, 0, { follow: false }))
+    out.push(...b.map((r) => fromUtf8(r.value!)));
   return out;
 }
 
 async function seed(): Promise<string[]> {
   const log = await open('last');
   await log.createTopic('t', { partitions: 1 });
-  for (let i = 0; i < 80; i++) await log.append('t', 0, [{ key: utf8(`k${i}`), value: utf8(`v${i}-${'x'.repeat(60)}`) }]);
+  for (let i = 0; i < 80; i++)
+    await log.append('t', 0, [{ key: utf8(`k${i}`), value: utf8(`v${i}-${'x'.repeat(60)}`) }]);
   const all = await values(log);
   await log.close();
   return all;
@@ -74,7 +83,10 @@ describe("persisted segment index (verifyOnOpen: 'last')", () => {
     buf[60] = buf[60]! ^ 0xff;
     await writeFile(first, buf);
     const log = await open('last');
-    await expect(values(log)).rejects.toMatchObject({ code: LOG_ERROR_CODES.corrupt, details: { file: first } });
+    await expect(values(log)).rejects.toMatchObject({
+      code: LOG_ERROR_CODES.corrupt,
+      details: { file: first },
+    });
     await log.close();
     await expect(open('all')).rejects.toMatchObject({ code: LOG_ERROR_CODES.corrupt });
   });

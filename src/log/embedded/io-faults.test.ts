@@ -122,6 +122,37 @@ describe('write faults (fs seam)', () => {
   });
 });
 
+describe('a roll that fails after creating its file', () => {
+  // The empty file of the failed roll stays; the next append rolls again to the same base
+  // offset (it truncates that file), and a crash in between leaves a consistent empty segment.
+  it('rejects the append; the next one rolls again; offsets stay consistent', async () => {
+    let failDirSync = false;
+    const ops: FsOps = {
+      ...nodeFsOps,
+      fsyncDir: (d) =>
+        failDirSync
+          ? Promise.reject(Object.assign(new Error('EIO (injected)'), { code: 'EIO' }))
+          : nodeFsOps.fsyncDir(d),
+    };
+    const o = { dir, fs: ops, segmentBytes: 200, maintenanceIntervalMs: 0, logger: silentLogger() };
+    const log = await openEmbeddedLog(o);
+    await log.createTopic('t', { partitions: 1 });
+    await log.append('t', 0, [rec('a'.repeat(250))]);
+    failDirSync = true;
+    await expect(log.append('t', 0, [rec('b')])).rejects.toMatchObject({
+      code: LOG_ERROR_CODES.io,
+    });
+    failDirSync = false;
+    expect((await log.append('t', 0, [rec('c')])).baseOffset).toBe(1);
+    await log.close();
+    const again = await openEmbeddedLog(o);
+    expect(await readValues(again)).toEqual(['a'.repeat(250), 'c']);
+    expect((await again.append('t', 0, [rec('d')])).baseOffset).toBe(2);
+    expect(await readValues(again)).toEqual(['a'.repeat(250), 'c', 'd']);
+    await again.close();
+  });
+});
+
 function canMountTmpfs(): boolean {
   if (process.getuid?.() !== 0 || process.platform !== 'linux') return false;
   return true;

@@ -192,8 +192,15 @@ export class Partition {
     const path = join(this.dir, segmentFileName(base));
     const fs = this.#o.fs;
     const writeFd = await fs.open(path, 'w+');
-    const readFd = await fs.open(path, 'r');
-    await fs.fsyncDir(this.dir);
+    const readFd = await fs.open(path, 'r').catch(async (err: unknown) => {
+      await fs.close(writeFd).catch(() => {});
+      throw err;
+    });
+    await fs.fsyncDir(this.dir).catch(async (err: unknown) => {
+      await fs.close(readFd).catch(() => {});
+      await fs.close(writeFd).catch(() => {});
+      throw err;
+    });
     const index = new OffsetIndex(this.#o.indexIntervalBytes);
     const seg = new Segment({
       dir: this.dir,
