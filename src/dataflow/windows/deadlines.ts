@@ -1,20 +1,25 @@
 /**
- * Timers keyed by time: add ids under a time, pop every id whose time is at or below a
- * watermark, in time order then id order (deterministic, also after a restore). Window ends sit on a grid, so few distinct
- * times are live at once.
+ * Timers keyed by time: schedule items under a time, pop every item whose time is at or below a
+ * watermark, in time order then in `order` (deterministic, also after a restore). Window ends
+ * sit on a grid, so few distinct times are live at once.
  */
-export class Deadlines {
+export class Deadlines<T> {
   #times: number[] = [];
-  #ids = new Map<number, Set<string>>();
+  #items = new Map<number, Set<T>>();
+  readonly #order: (a: T, b: T) => number;
 
-  /** Schedule `id` at `time` (adding the same pair twice schedules it once). */
-  add(time: number, id: string): void {
-    const ids = this.#ids.get(time);
-    if (ids !== undefined) {
-      ids.add(id);
+  constructor(order: (a: T, b: T) => number) {
+    this.#order = order;
+  }
+
+  /** Schedule `item` at `time` (adding the same pair twice schedules it once). */
+  add(time: number, item: T): void {
+    const items = this.#items.get(time);
+    if (items !== undefined) {
+      items.add(item);
       return;
     }
-    this.#ids.set(time, new Set([id]));
+    this.#items.set(time, new Set([item]));
     let lo = 0;
     let hi = this.#times.length;
     while (lo < hi) {
@@ -30,19 +35,24 @@ export class Deadlines {
     return this.#times.length > 0 ? this.#times[0]! : Number.POSITIVE_INFINITY;
   }
 
-  /** Remove and return the ids due at or before `watermark`: by time, then by id. */
-  popDue(watermark: number): string[] {
-    const out: string[] = [];
+  /** Remove and return the items due at or before `watermark`: by time, then by `order`. */
+  popDue(watermark: number): T[] {
+    const out: T[] = [];
     while (this.#times.length > 0 && this.#times[0]! <= watermark) {
       const t = this.#times.shift()!;
-      out.push(...[...this.#ids.get(t)!].sort());
-      this.#ids.delete(t);
+      out.push(...[...this.#items.get(t)!].sort(this.#order));
+      this.#items.delete(t);
     }
     return out;
   }
 
   clear(): void {
     this.#times = [];
-    this.#ids.clear();
+    this.#items.clear();
   }
+}
+
+/** Code-unit order of strings (what `Array.prototype.sort` does by default). */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -2,7 +2,7 @@ import type { AnyAggregate } from '../aggregate-set.ts';
 import { encodeCanonical, keyOf } from '../canonical.ts';
 import type { Stream } from '../stream.ts';
 import type { SessionWindows } from './assigners.ts';
-import { Deadlines } from './deadlines.ts';
+import { compareStrings, Deadlines } from './deadlines.ts';
 import {
   type Extracted,
   WindowOperator,
@@ -25,8 +25,8 @@ interface Session<K, T> extends WindowState<K> {
 export class SessionWindowOperator<T, K> extends WindowOperator<T, K> {
   readonly #gap: number;
   #sessions = new Map<string, Session<K, T>[]>();
-  readonly #fire = new Deadlines();
-  readonly #purge = new Deadlines();
+  readonly #fire = new Deadlines<string>(compareStrings);
+  readonly #purge = new Deadlines<string>(compareStrings);
 
   constructor(
     input: Stream<T>,

@@ -140,6 +140,9 @@ export abstract class WindowOperator<T, K> extends UnaryOperator<T, Keyed<[K, nu
     return this.aggs.results(w.accs, { key: w.key, start: w.start, end: w.end });
   }
 
+  /** Reused for every row (operators copy what they keep). */
+  readonly #x: Extracted<K> = { t: 0, key: null as K };
+
   #extract(row: T, diff: number): Extracted<K> | undefined {
     try {
       const t = this.#eventTime(row);
@@ -151,7 +154,9 @@ export abstract class WindowOperator<T, K> extends UnaryOperator<T, Keyed<[K, nu
       }
       const key = this.#keyFn === undefined ? (null as K) : this.#keyFn(row);
       this.aggs.extract(row);
-      return { t, key };
+      this.#x.t = t;
+      this.#x.key = key;
+      return this.#x;
     } catch (error) {
       this.fail(row, diff, error);
       return undefined;
