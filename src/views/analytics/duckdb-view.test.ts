@@ -99,4 +99,20 @@ describe('duckdb view', () => {
     expect((await v.scan({ limit: 10 })).rows.map((r) => r.key)).toEqual(['a', 'c']);
     await view.close();
   });
+
+  it('opens several views of one database file concurrently', async () => {
+    const path = await tempPath();
+    const views = ['a', 'b', 'c', 'd'].map((n) => createDuckDbView<{ x: number }>(n, { path }));
+    await Promise.all(views.map((v) => v.version('v1').open()));
+    await Promise.all(
+      views.map(async (v) => {
+        const s = v.version('v1');
+        await s.open();
+        await s.apply([{ key: 'k', row: { x: 1 } }], { 't/0': 1 });
+        await v.promote('v1');
+      }),
+    );
+    for (const v of views) expect(await v.get('k')).toEqual({ x: 1 });
+    for (const v of views) await v.close();
+  });
 });

@@ -1,4 +1,4 @@
-import type { DuckDBConnection, DuckDBResultReader } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader } from '@duckdb/node-api';
 import type { Position } from '../../core/position.ts';
 import { netBatch } from '../batch.ts';
 import type { ViewColumns } from '../column-types.ts';
@@ -41,6 +41,29 @@ const CATALOG = `
 CREATE TABLE IF NOT EXISTS unbundled_view_positions (
   view VARCHAR, version VARCHAR, table_name VARCHAR, position VARCHAR, PRIMARY KEY (view, version));
 CREATE TABLE IF NOT EXISTS unbundled_view_live (view VARCHAR PRIMARY KEY, version VARCHAR);`;
+
+const catalogs = new WeakMap<DuckDBInstance, Promise<void>>();
+
+/**
+ * Create the catalog tables once per database instance. Views share an instance but each has
+ * its own connection, and DuckDB fails concurrent `CREATE TABLE IF NOT EXISTS` of the same table
+ * from two connections with a write-write conflict, so the first view creates it for all.
+ */
+function ensureCatalog(instance: DuckDBInstance): Promise<void> {
+  let done = catalogs.get(instance);
+  if (done === undefined) {
+    done = (async () => {
+      const conn = await instance.connect();
+      try {
+        await conn.run(CATALOG);
+      } finally {
+        conn.closeSync();
+      }
+    })();
+    catalogs.set(instance, done);
+  }
+  return done;
+}
 
 /**
  * An analytics view in DuckDB: one table per version (`<name>_v_<hash8>`) and a SQL view `<name>`
@@ -182,9 +205,8 @@ class DuckDbView<Row> implements AnalyticsView<Row> {
   #connect(): Promise<ConnectionQueue> {
     this.#queue ??= (async () => {
       const instance = await acquireDuckDb(this.#path);
-      const conn = await instance.connect();
-      await conn.run(CATALOG);
-      return new ConnectionQueue(conn);
+      await ensureCatalog(instance);
+      return new ConnectionQueue(await instance.connect());
     })();
     return this.#queue;
   }
