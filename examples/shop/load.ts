@@ -89,8 +89,8 @@ export class ShopLoad {
     await this.#sql.transaction(async (tx) => {
       await tx.query(
         `insert into orders (id, user_id, product_id, quantity, status, created_at)
-         select id, u, p, q, 'placed', to_timestamp(t / 1000.0)
-         from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::float8[]) as x(id, u, p, q, t)`,
+         select id, u, p, q, 'placed', timestamptz 'epoch' + t * interval '1 millisecond'
+         from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int8[]) as x(id, u, p, q, t)`,
         [
           ids,
           ids.map(() => `u${Math.floor(r() * this.#users)}`),

@@ -1,5 +1,6 @@
 export * from './dead-letters.ts';
 export * from './define-system.ts';
+export { recomputeFromSource } from './recompute.ts';
 export * from './runtime.ts';
 export * from './sources.ts';
 export * from './sql-client.ts';

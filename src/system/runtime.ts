@@ -47,6 +47,8 @@ export interface Runtime {
   // biome-ignore lint/suspicious/noExplicitAny: row types are the config's
   view<Row = any>(name: string): VersionedView<Row>;
   viewStatus(): ViewStatus[];
+  /** Resolve once every view has applied all that is in the log now (tests, tools). */
+  waitForViews(timeoutMs?: number): Promise<void>;
   /**
    * Rebuild a view from the log: a new version is built beside the live one (readers keep
    * reading the old version) and promoted atomically once caught up; resolves with the new
@@ -171,6 +173,9 @@ export async function startSystem(system: AnySystem, options: StartOptions = {})
     view: (name) => lookup(stores, 'view', name),
     runner: (name) => lookup(runners, 'view', name),
     viewStatus: () => [...runners.values()].map((r) => r.status()),
+    async waitForViews(timeoutMs = 30_000) {
+      await Promise.all([...runners.values()].map((r) => r.waitForLogEnd(timeoutMs)));
+    },
     rebuild,
     get deadLetters() {
       return dlq.count;

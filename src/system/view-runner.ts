@@ -1,5 +1,5 @@
 import type { Position } from '../core/index.ts';
-import { partitionKey } from '../core/index.ts';
+import { parsePartitionKey, partitionKey, UnbundledError } from '../core/index.ts';
 import { materialize } from '../dataflow/index.ts';
 import type { Log } from '../log/index.ts';
 import type { VersionedView, ViewStore, ViewWrite } from '../views/index.ts';
@@ -89,6 +89,7 @@ export class ViewRunner {
   readonly #waiters = new Set<() => void>();
   readonly #listeners = new Set<CommitListener>();
   #version: string;
+  #partitions: string[] = [];
 
   constructor(graph: ViewGraph, options: ViewRunnerOptions) {
     this.#g = graph;
@@ -135,6 +136,38 @@ export class ViewRunner {
     };
   }
 
+  /**
+   * Resolve once the view has applied everything its inputs hold now (the log's end offsets at
+   * the time of the call); reject with `SYSTEM_TIMEOUT` after `timeoutMs`.
+   */
+  async waitForLogEnd(timeoutMs = 30_000): Promise<void> {
+    const want: Record<string, number> = {};
+    for (const tp of this.#partitions) {
+      const { topic, partition } = parsePartitionKey(tp);
+      want[tp] = (await this.#o.log.offsets(topic, partition)).end;
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (!covers(this.#committed, want, this.#partitions) || this.#phase === 'building') {
+      if (this.#phase === 'failed')
+        throw new UnbundledError('SYSTEM_VIEW_FAILED', `view ${this.name} failed: ${this.#error}`);
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new UnbundledError(
+          'SYSTEM_TIMEOUT',
+          `view ${this.name} did not reach the log end within ${timeoutMs} ms`,
+          {
+            retryable: true,
+            details: { want, have: this.#committed },
+          },
+        );
+      }
+      const ac = new AbortController();
+      const timer = setTimeout(() => ac.abort(), Math.min(left, 100));
+      await this.nextCommit(ac.signal);
+      clearTimeout(timer);
+    }
+  }
+
   /** Resolve after the next commit to the store (for read-your-writes waits). */
   nextCommit(signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
@@ -174,6 +207,7 @@ export class ViewRunner {
 
   async #run(signal: AbortSignal): Promise<void> {
     const partitions = await this.#waitForTopics(signal);
+    this.#partitions = partitions;
     if (signal.aborted) return;
     const live = await this.#o.store.liveVersion();
     this.#version = chooseVersion(this.#g.version, live, this.#o.forceRebuild === true);

@@ -6,3 +6,4 @@ export { type RedisInstance, startRedis } from './redis.ts';
 export { killAllServersNow } from './server-process.ts';
 export type { ServerInstance } from './tcp-server.ts';
 export { probeTcp, sleep, type WaitForOptions, waitFor } from './wait-for.ts';
+export * from './pglite-template.ts';
