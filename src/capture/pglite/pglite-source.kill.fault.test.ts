@@ -16,10 +16,12 @@ import type { Log } from '../../log/index.ts';
  * the log, replayed key by key, must equal the table, every insert must appear exactly once,
  * and positions must strictly increase in every partition (no duplicate appends).
  * This covers what the in-process crash test cannot: PGlite's own recovery after SIGKILL (its
- * commits are process-crash durable) and the lock takeover. It is NOT a sharp test of the
- * exactly-once logic: with the planted "skip dedupe" bug it still passed in 6 kills (a kill
- * rarely lands between a durable append and the delete); pglite-source.fault.test.ts places
- * crashes exactly there and fails on that bug.
+ * commits are process-crash durable) and the stale-lock takeover. The child widens the window
+ * between a durable append and the delete (60 ms) and signals `ready` only after the relay's
+ * first pass, so kills land mid-relay; the test also requires transactions in the log before the
+ * final drain. Planted "skip dedupe" (ChangeWriter given a log view whose offsets() reports empty
+ * partitions) fails it (positions repeat). An earlier version of this test did not fail on that
+ * bug: its kills landed before the relay had started, and the final drain did all the work.
  * Kills: UNBUNDLED_PGLITE_KILLS (default 4: each restart reopens PGlite, 2–20 s on a busy machine).
  */
 
@@ -80,6 +82,11 @@ describe('pglite capture under SIGKILL', () => {
         child.kill('SIGKILL');
         await new Promise((r) => child.once('exit', r));
       }
+      // The kills must have hit a running relay: some transactions are in the log already.
+      const peek = await openEmbeddedLog({ dir: logDir, maintenanceIntervalMs: 0 });
+      const relayedBeforeDrain = (await peek.offsets('pg.transactions', 0)).end;
+      await peek.close();
+      expect(relayedBeforeDrain).toBeGreaterThan(0);
       const { line } = startChild(pgDir, logDir, 'drain');
       expect(await line).toBe('drained');
 
