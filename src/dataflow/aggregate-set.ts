@@ -1,6 +1,7 @@
 import type { Aggregate } from './aggregates.ts';
 import { keyOf } from './canonical.ts';
 
+/** An aggregate of rows `T` with any accumulator, as groupBy and window options take them. */
 // biome-ignore lint/suspicious/noExplicitAny: aggregates of any accumulator type
 export type AnyAggregate<T> = Aggregate<T, any, unknown>;
 

@@ -17,6 +17,7 @@ export * from './aggregates.ts';
 export * from './canonical.ts';
 export type * from './dead-letter.ts';
 export * from './graph.ts';
+export * from './hash.ts';
 export * from './key-map.ts';
 export * from './keyed-index.ts';
 export * from './materialize.ts';
