@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { pgliteSource, postgres } from '../capture/index.ts';
+import { type CaptureStatus, pgliteSource, postgres } from '../capture/index.ts';
 import { topicForTable, transactionsTopic, UnbundledError } from '../core/index.ts';
 import type { Log } from '../log/index.ts';
 import type { SqlClient } from './sql-client.ts';
@@ -21,6 +21,8 @@ export interface SourceRuntime {
   readonly transactionsTopic: string;
   /** Capture into `log` until `signal` aborts. */
   run(log: Log, signal: AbortSignal): Promise<void>;
+  /** What the capture is doing now (starting, snapshot progress, streaming with acked LSN …). */
+  status(): CaptureStatus;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ async function connectPglite(
     topicFor: (table) => topicOf(name, table),
     transactionsTopic: transactionsTopic(name),
     run: (log, signal) => source.run(log, signal),
+    status: () => source.current,
     close: async () => {
       await db.close();
     },
@@ -100,10 +103,11 @@ async function connectPostgres(
   });
   return {
     engine: 'postgres',
-    sql: poolClient(pool),
+    sql: pgSqlClient(pool),
     topicFor: (table) => topicOf(name, table),
     transactionsTopic: transactionsTopic(name),
     run: (log, signal) => source.run(log, signal),
+    status: () => source.current,
     close: () => pool.end(),
   };
 }
@@ -113,7 +117,8 @@ function topicOf(prefix: string, table: string): string {
   return topicForTable(q.schema, q.table, prefix);
 }
 
-function poolClient(pool: pg.Pool): SqlClient {
+/** A `SqlClient` over a `pg.Pool` (transactions on one pooled connection). */
+export function pgSqlClient(pool: pg.Pool): SqlClient {
   return {
     query: async <R>(text: string, params?: unknown[]) =>
       (await pool.query(text, params)) as unknown as { rows: R[] },

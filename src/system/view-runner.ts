@@ -141,24 +141,27 @@ export class ViewRunner {
    * the time of the call); reject with `SYSTEM_TIMEOUT` after `timeoutMs`.
    */
   async waitForLogEnd(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    await this.#waitUntil(() => this.#phase === 'live', deadline);
     const want: Record<string, number> = {};
     for (const tp of this.#partitions) {
       const { topic, partition } = parsePartitionKey(tp);
       want[tp] = (await this.#o.log.offsets(topic, partition)).end;
     }
-    const deadline = Date.now() + timeoutMs;
-    while (!covers(this.#committed, want, this.#partitions) || this.#phase === 'building') {
-      if (this.#phase === 'failed')
+    await this.#waitUntil(() => this.#isAtLeast(want), deadline);
+  }
+
+  async #waitUntil(done: () => boolean, deadline: number): Promise<void> {
+    while (!done()) {
+      if (this.#phase === 'failed') {
         throw new UnbundledError('SYSTEM_VIEW_FAILED', `view ${this.name} failed: ${this.#error}`);
+      }
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new UnbundledError(
           'SYSTEM_TIMEOUT',
-          `view ${this.name} did not reach the log end within ${timeoutMs} ms`,
-          {
-            retryable: true,
-            details: { want, have: this.#committed },
-          },
+          `view ${this.name} did not catch up with the log in time (phase ${this.#phase})`,
+          { retryable: true, details: { have: this.#committed } },
         );
       }
       const ac = new AbortController();
@@ -166,6 +169,10 @@ export class ViewRunner {
       await this.nextCommit(ac.signal);
       clearTimeout(timer);
     }
+  }
+
+  #isAtLeast(want: Position): boolean {
+    return this.#phase === 'live' && covers(this.#committed, want, this.#partitions);
   }
 
   /** Resolve after the next commit to the store (for read-your-writes waits). */
