@@ -8,6 +8,7 @@ import type { LogRecord } from '../../core/index.ts';
 import { decodeChange, POSITION_HEADER, parsePosition, type RowChange } from '../../core/index.ts';
 import { openEmbeddedLog } from '../../log/embedded/index.ts';
 import type { Log } from '../../log/index.ts';
+import { freshPgliteDir } from '../../testing/index.ts';
 
 /**
  * Real process crashes: a child process owning a PGlite data directory and an embedded log
@@ -75,6 +76,7 @@ describe('pglite capture under SIGKILL', () => {
     const pgDir = join(root, 'pglite');
     const logDir = join(root, 'log');
     try {
+      await freshPgliteDir(pgDir); // a copied template: initdb in WASM takes seconds
       for (let i = 0; i < KILLS; i++) {
         const { child, line } = startChild(pgDir, logDir, 'write');
         expect(await line).toBe('ready');
