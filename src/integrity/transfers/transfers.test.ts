@@ -2,33 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LogRecord } from '../../core/index.ts';
 import { type EmbeddedLog, openEmbeddedLog } from '../../log/index.ts';
 import { EventAppender } from '../events/event-appender.ts';
-import { Balances } from './balances.ts';
+import { balancesAt, expectedBalances, readLedger } from '../test-support/transfer-oracle.ts';
 import { requestTransfer } from './request-transfer.ts';
-import { defineTransfers, SOURCE_OFFSET_HEADER, type TransferRequest } from './transfer-def.ts';
+import { defineTransfers, type TransferRequest } from './transfer-def.ts';
 import { runTransferSplitters } from './transfer-splitter.ts';
 
 const bank = defineTransfers({ name: 'bank', requestPartitions: 4, ledgerPartitions: 4 });
-
-async function ledger(log: EmbeddedLog): Promise<LogRecord[]> {
-  const out: LogRecord[] = [];
-  for (let p = 0; p < bank.ledgerPartitions; p++) {
-    for await (const b of log.read(bank.ledgerTopic, p, 0, { follow: false })) out.push(...b);
-  }
-  return out;
-}
-
-/** Balances of the view at a consistent cut: entries of requests below `cut` per request partition. */
-function balancesAt(records: LogRecord[], cut: number[]): Balances {
-  const view = new Balances();
-  for (const r of records) {
-    const [p, o] = (r.headers[SOURCE_OFFSET_HEADER] ?? '').split(':').map(Number);
-    if (o! < cut[p!]!) view.apply(r);
-  }
-  return view;
-}
 
 describe('transfers without 2PC (embedded log)', () => {
   let dir: string;
@@ -101,18 +82,13 @@ describe('transfers without 2PC (embedded log)', () => {
     stop.abort();
     await running;
 
-    const records = await ledger(log);
+    const records = await readLedger(log, bank);
     expect(records.length).toBeGreaterThan(2 * transfers.length); // re-emitted legs are there
     for (let k = 0; k < 200; k++) {
       const cut = ends.map((e) => Math.floor(Math.random() * (e + 1)));
       expect(balancesAt(records, cut).total()).toBe(0);
     }
     const final = balancesAt(records, ends);
-    const expected = new Map<string, number>();
-    for (const t of transfers) {
-      expected.set(t.from, (expected.get(t.from) ?? 0) - t.amount);
-      expected.set(t.to, (expected.get(t.to) ?? 0) + t.amount);
-    }
-    expect(final.snapshot()).toEqual(expected);
+    expect(final.snapshot()).toEqual(expectedBalances(transfers));
   });
 });
