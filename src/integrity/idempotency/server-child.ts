@@ -6,7 +6,7 @@
 import { serve } from '@hono/node-server';
 import pg from 'pg';
 import { pgPoolDatabase } from '../sql/index.ts';
-import { orderApp } from '../test-support/idempotency-suite.ts';
+import { orderApp } from '../test-support/order-app.ts';
 import { IdempotencyStore } from './idempotency-store.ts';
 
 const pool = new pg.Pool({ connectionString: process.argv[2], max: 8 });
