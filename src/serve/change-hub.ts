@@ -36,21 +36,27 @@ type HubRunner = Pick<ViewRunner, 'onCommit' | 'committedPosition' | 'status'>;
  * synchronously), so replay-then-attach has no gap and no duplicate.
  */
 export class ChangeHub {
-  readonly #runner: HubRunner;
+  readonly #current: () => HubRunner;
+  #runner: HubRunner;
   readonly #o: ChangeHubOptions;
   readonly #ring: ChangeRing;
   readonly #sinks = new Set<ChangeSink>();
-  readonly #unlisten: () => void;
+  #unlisten: () => void;
   readonly #timer: NodeJS.Timeout;
   #live = false;
   #rebuilding = false;
   #delivered = 0;
 
-  constructor(runner: HubRunner, options: ChangeHubOptions) {
-    this.#runner = runner;
+  /**
+   * `runner` returns the view's current runner: a rebuild replaces it (the new version was
+   * built beside the old one and promoted), which the hub notices and answers with a resync.
+   */
+  constructor(runner: () => HubRunner, options: ChangeHubOptions) {
+    this.#current = runner;
+    this.#runner = runner();
     this.#o = options;
     this.#ring = new ChangeRing('', options.retainCommits ?? 4096, options.retainWrites ?? 200_000);
-    this.#unlisten = runner.onCommit((c) => this.#onCommit(c));
+    this.#unlisten = this.#runner.onCommit((c) => this.#onCommit(c));
     this.#timer = setInterval(() => this.#sync(), 200);
     this.#timer.unref();
     this.#sync();
@@ -106,13 +112,20 @@ export class ChangeHub {
     }
     if (c.writes.length === 0) return;
     const token = encodePositionToken(c.position);
-    const data = toJson({ position: token, writes: c.writes });
+    const data = toJson({ position: token, at: Date.now(), writes: c.writes });
     const frame = `id: ${token}\nevent: change\ndata: ${data}\n\n`;
     this.#ring.push({ token, frame, writes: c.writes.length });
     this.#broadcast(frame);
   }
 
   #sync(): void {
+    const current = this.#current();
+    if (current !== this.#runner) {
+      this.#unlisten();
+      this.#runner = current;
+      this.#unlisten = current.onCommit((c) => this.#onCommit(c));
+      this.#rebuilding = true;
+    }
     const phase = this.#runner.status().phase;
     if (phase === 'building') this.#rebuilding = true;
     if (phase === 'live' && (!this.#live || this.#rebuilding))

@@ -9,7 +9,8 @@ import { changesQuery } from './query.ts';
 
 /**
  * `GET /api/views/:view/changes`: Server-Sent Events. Events:
- * - `change` (id = position token): `{ position, writes: [{ key, row | null }] }`;
+ * - `change` (id = position token): `{ position, at, writes: [{ key, row | null }] }` (`at`:
+ *   server time of the commit, epoch ms);
  * - `resync` (id = position token): `{ reason, position, snapshot }` — take a fresh snapshot
  *   (pages of `snapshot`), then apply the changes that follow on this same stream.
  * Resume with `Last-Event-ID` (browsers do this by themselves) or `?from=<token>`.

@@ -6,7 +6,7 @@ import { decodePositionToken, encodePositionToken, positionCovers } from '../cor
 import type { Runtime } from '../system/index.ts';
 import { LiveView } from './client.ts';
 import { type ServeHandle, serve } from './server.ts';
-import { ItemLoad, startTestSystem } from './test-support.ts';
+import { ItemLoad, settle, startTestSystem } from './test-support.ts';
 
 /**
  * SSE resume under disconnection: clients keeping a live copy of a view are cut off at random
@@ -107,8 +107,7 @@ it(`keeps exact copies through ${DISCONNECTS} random disconnects per client`, {
   }
   running = false;
   await writer;
-  const runner = rt.runner('items');
-  while (runner.status().lagRecords > 0) await runner.nextCommit(AbortSignal.timeout(1_000));
+  await settle(rt); // every write so far is in the view
   const view = await rt.view('items').scan({ limit: 100_000 });
   const expected = new Map(view.rows.map((r) => [r.key, r.row]));
   for (const { client, segments } of [a, b]) {

@@ -5,6 +5,8 @@ import { SseParser } from './sse-parser.ts';
 /** One change as the server sends it. */
 export interface ChangeEvent<Row> {
   readonly position: string;
+  /** Server time (epoch ms) of the commit, for freshness measurements. */
+  readonly at: number;
   readonly writes: readonly { readonly key: string; readonly row: Row | null }[];
 }
 

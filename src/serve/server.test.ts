@@ -2,12 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePositionToken } from '../core/index.ts';
 import type { Runtime } from '../system/index.ts';
+import { LiveView } from './client.ts';
 import { createLogger, redactUrl } from './logger.ts';
 import { type ServeHandle, serve } from './server.ts';
-import { ItemLoad, startTestSystem } from './test-support.ts';
+import { ItemLoad, settle, startTestSystem } from './test-support.ts';
 
 let dir: string;
 let rt: Runtime;
@@ -45,7 +47,7 @@ beforeAll(async () => {
     readToken: 'r-secret',
     adminToken: 'a-secret',
   });
-  // Wait until the writes so far are visible.
+  await settle(rt);
   expect((await get(`/api/views/items?limit=1&after=${await endToken()}`)).status).toBe(200);
 });
 
@@ -212,6 +214,53 @@ describe('read your writes (?after=)', () => {
   });
 });
 
+describe('rebuild', () => {
+  it('starts a rebuild (202), shows progress, and resyncs live clients onto the new version', async () => {
+    const client = new LiveView<unknown>({
+      url: http.url,
+      view: 'per_category',
+      reconnectDelayMs: 5,
+    });
+    await client.ready;
+    const before = rt.runner('per_category');
+    const admin = await serve(rt, { port: 0, logger: false, readToken: null, adminToken: 'a' });
+    try {
+      const post = () =>
+        get(
+          '/api/admin/views/per_category/rebuild',
+          { method: 'POST', headers: { authorization: 'Bearer a' } },
+          admin.url,
+        );
+      const started = await post();
+      expect(started.status).toBe(202);
+      expect((await post()).status).toBe(409);
+      const deadline = Date.now() + 45_000;
+      // No writes while it builds: promotion waits for the new version to reach the log end.
+      while (rt.runner('per_category') === before && Date.now() < deadline) {
+        const view = (await get('/api/status')).body.views.find(
+          (v: { name: string }) => v.name === 'per_category',
+        );
+        expect(view.rebuild ?? { done: 0, total: 0 }).toHaveProperty('total');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(rt.runner('per_category')).not.toBe(before); // promoted: a new runner serves the view
+      await load.tick(5); // changes after the swap flow from the new runner
+      await settle(rt);
+      const resynced = () => client.stats.resyncs >= 2 && !client.syncing;
+      while (!resynced() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const want = await rt.view('per_category').scan({ limit: 1000 });
+      const expected = new Map(want.rows.map((r) => [r.key, r.row]));
+      while (Date.now() < deadline && !isDeepStrictEqual(new Map(client.rows), expected))
+        await new Promise((r) => setTimeout(r, 50));
+      expect(client.stats.resyncs).toBeGreaterThanOrEqual(2); // initial + rebuilt
+      expect(new Map(client.rows)).toEqual(new Map(want.rows.map((r) => [r.key, r.row])));
+    } finally {
+      await client.close();
+      await admin.close();
+    }
+  });
+});
+
 describe('tokens', () => {
   it('protects reads with the read token and admin with the admin token', async () => {
     const bearer = (t: string) => ({ headers: { authorization: `Bearer ${t}` } });
@@ -227,13 +276,13 @@ describe('tokens', () => {
     const dlq = await get('/api/admin/dlq', bearer('a-secret'), secured.url);
     expect(dlq.status).toBe(200);
     expect(dlq.body.entries).toEqual([]);
-    const rebuild = await get(
-      '/api/admin/views/items/rebuild',
+    const verify = await get(
+      '/api/admin/views/items/verify',
       { method: 'POST', ...bearer('a-secret') },
       secured.url,
     );
-    expect(rebuild.status).toBe(501);
-    expect(rebuild.body.error.message).toContain('rebuild');
+    expect(verify.status).toBe(501);
+    expect(verify.body.error.message).toContain('verify');
     const forget = await get(
       '/api/admin/forget',
       { method: 'POST', body: '{"x":1}', ...bearer('a-secret') },

@@ -1,7 +1,7 @@
 import { type HttpBindings, serve as nodeServe, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { isUnbundledError, UnbundledError } from '../core/index.ts';
-import { buildViewGraph, type Runtime } from '../system/index.ts';
+import { buildViewGraph, type Runtime, type ViewStatus } from '../system/index.ts';
 import { registerAdminRoutes } from './admin-api.ts';
 import { requireToken } from './auth.ts';
 import { ChangeHub } from './change-hub.ts';
@@ -70,7 +70,7 @@ export function createServer(runtime: Runtime, options: ServeOptions = {}): Unbu
   for (const s of runtime.viewStatus()) {
     const def = runtime.system.views[s.name]!;
     const topics = new Set(buildViewGraph(runtime.system, s.name, def).inputs.keys());
-    const hub = new ChangeHub(runtime.runner(s.name), {
+    const hub = new ChangeHub(() => runtime.runner(s.name), {
       snapshotPath: `/api/views/${s.name}?limit=500`,
       ...(options.retainCommits === undefined ? {} : { retainCommits: options.retainCommits }),
       ...(options.retainWrites === undefined ? {} : { retainWrites: options.retainWrites }),
@@ -89,11 +89,13 @@ export function createServer(runtime: Runtime, options: ServeOptions = {}): Unbu
   const hubs = new Map([...views].map(([n, v]) => [n, v.hub]));
   const stats = new ViewStats(runtime);
   const metrics = createMetrics(runtime, stats, hubs);
+  const rebuilds = new Map<string, ViewStatus | null>();
+  const admin: AdminHooks = { rebuild: startRebuild(runtime, rebuilds, log), ...options.admin };
   const ctx: ServeContext = {
     runtime,
     views,
     waitTimeoutMs: options.waitTimeoutMs ?? 10_000,
-    admin: options.admin ?? {},
+    admin,
     log,
   };
   const env = process.env;
@@ -110,25 +112,27 @@ export function createServer(runtime: Runtime, options: ServeOptions = {}): Unbu
     const route = c.req.routePath;
     const seconds = (performance.now() - t0) / 1000;
     metrics.observeRequest(c.req.method, route, c.res.status, seconds);
-    log.debug(
-      {
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        ms: Math.round(seconds * 1000),
-      },
-      'request',
-    );
+    if (log.isLevelEnabled('debug'))
+      log.debug(
+        {
+          method: c.req.method,
+          path: c.req.path,
+          status: c.res.status,
+          ms: Math.round(seconds * 1000),
+        },
+        'request',
+      );
   });
   app.get('/healthz', (c) => c.json({ ok: true, system: runtime.system.name }));
   app.use('/api/admin/*', requireToken(adminToken, 'admin', 'UNBUNDLED_ADMIN_TOKEN', true));
-  app.use('/api/*', async (c, next) =>
-    c.req.path.startsWith('/api/admin/')
-      ? next()
-      : requireToken(readToken, 'read', 'UNBUNDLED_READ_TOKEN')(c, next),
-  );
-  app.use('/metrics', requireToken(readToken, 'read', 'UNBUNDLED_READ_TOKEN'));
-  app.get('/api/status', async (c) => c.json(await systemStatus(runtime, stats, hubs)));
+  if (readToken !== null) {
+    const readGuard = requireToken(readToken, 'read', 'UNBUNDLED_READ_TOKEN');
+    app.use('/api/*', (c, next) =>
+      c.req.path.startsWith('/api/admin/') ? next() : readGuard(c, next),
+    );
+    app.use('/metrics', readGuard);
+  }
+  app.get('/api/status', async (c) => c.json(await systemStatus(runtime, stats, hubs, rebuilds)));
   app.get('/api/plan', (c) => c.json(plan));
   app.get('/metrics', async (c) =>
     c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
@@ -139,6 +143,8 @@ export function createServer(runtime: Runtime, options: ServeOptions = {}): Unbu
   registerDashboard(app as unknown as Hono);
   app.notFound((c) => problem(c, 404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
+    if (isUnbundledError(err) && err.code === 'SERVE_REBUILD_RUNNING')
+      return problem(c, 409, err.code, err.message);
     if (isUnbundledError(err) && /^SYSTEM_UNKNOWN_/.test(err.code))
       return problem(c, 404, err.code, err.message);
     log.error({ err, method: c.req.method, path: c.req.path }, 'request failed');
@@ -156,6 +162,33 @@ export function createServer(runtime: Runtime, options: ServeOptions = {}): Unbu
       for (const v of views.values()) v.hub.close();
       stats.close();
     },
+  };
+}
+
+/**
+ * The rebuild admin hook: starts `runtime.rebuild(view)` in the background (202 at once) and
+ * keeps its progress for /api/status until the new version is promoted.
+ */
+function startRebuild(rt: Runtime, progress: Map<string, ViewStatus | null>, log: Logger) {
+  return async (view: string) => {
+    if (progress.has(view))
+      throw new UnbundledError(
+        'SERVE_REBUILD_RUNNING',
+        `view "${view}" is already being rebuilt; watch its progress in /api/status`,
+      );
+    progress.set(view, null);
+    log.info({ view }, 'rebuild started');
+    rt.rebuild(view, (s) => progress.set(view, s)).then(
+      (version) => {
+        progress.delete(view);
+        log.info({ view, version }, 'rebuild promoted');
+      },
+      (err: Error) => {
+        progress.delete(view);
+        log.error({ view, err: err.message }, 'rebuild failed');
+      },
+    );
+    return { started: true, view };
   };
 }
 

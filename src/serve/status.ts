@@ -1,5 +1,5 @@
 import { encodePositionToken } from '../core/index.ts';
-import type { Runtime, ViewPhase } from '../system/index.ts';
+import type { Runtime, ViewPhase, ViewStatus } from '../system/index.ts';
 import type { ChangeHub } from './change-hub.ts';
 import type { ViewStats } from './view-stats.ts';
 
@@ -52,6 +52,7 @@ export async function systemStatus(
   rt: Runtime,
   stats: ViewStats,
   hubs: ReadonlyMap<string, ChangeHub>,
+  rebuilds: ReadonlyMap<string, ViewStatus | null> = new Map(),
 ): Promise<SystemStatus> {
   const now = Date.now();
   return {
@@ -74,7 +75,7 @@ export async function systemStatus(
         sinceCommitMs: f?.lastCommitAt == null ? null : now - f.lastCommitAt,
         recordsPerSecond: f ? [...f.recordsPerSecond] : [],
         writesOut: f?.writesOut ?? 0,
-        rebuild: s.rebuild,
+        rebuild: rebuildProgress(s, rebuilds),
         deadLetters: s.deadLetters,
         sseClients: hubs.get(s.name)?.clients ?? 0,
         error: s.error,
@@ -115,4 +116,10 @@ async function topicStatus(rt: Runtime): Promise<TopicStatus[]> {
         return { name: t.name, partitions };
       }),
   );
+}
+
+/** A rebuild runs in a runner of its own until promoted: show its progress on the view. */
+function rebuildProgress(s: ViewStatus, rebuilds: ReadonlyMap<string, ViewStatus | null>) {
+  if (!rebuilds.has(s.name)) return s.rebuild;
+  return rebuilds.get(s.name)?.rebuild ?? { done: 0, total: 0 };
 }

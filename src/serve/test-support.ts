@@ -102,3 +102,21 @@ export async function startTestSystem(dataDir: string): Promise<Runtime> {
   }
   return rt;
 }
+
+let marker = 0;
+
+/** Write a marker row and wait until the `items` view shows it: every earlier write is applied. */
+export async function settle(rt: Runtime, timeoutMs = 30_000): Promise<void> {
+  const id = `zz-settle-${++marker}`;
+  const sql = rt.source('main').sql;
+  await sql.query(`insert into items values ($1, 'cz', 'marker', 0)`, [id]);
+  const deadline = Date.now() + timeoutMs;
+  while ((await rt.view('items').get(id)) === undefined) {
+    if (Date.now() > deadline)
+      throw new Error(`writes did not reach the views within ${timeoutMs} ms (capture stalled?)`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await sql.query('delete from items where id = $1', [id]);
+  while ((await rt.view('items').get(id)) !== undefined)
+    await new Promise((r) => setTimeout(r, 20));
+}

@@ -22,7 +22,7 @@ export class ViewStats {
   readonly #rt: Runtime;
   readonly #figures = new Map<string, ViewFigures>();
   readonly #previous = new Map<string, number>();
-  readonly #unlisten: (() => void)[] = [];
+  readonly #listening = new Map<string, { runner: unknown; unlisten: () => void }>();
   readonly #timer: NodeJS.Timeout;
 
   constructor(runtime: Runtime) {
@@ -37,16 +37,7 @@ export class ViewStats {
       };
       this.#figures.set(s.name, f);
       this.#previous.set(s.name, s.appliedRecords);
-      const runner = runtime.runner(s.name);
-      this.#unlisten.push(
-        runner.onCommit((c) => {
-          if (c.building) return;
-          f.lastCommitAt = Date.now();
-          f.commits++;
-          f.writesOut += c.writes.length;
-          if (f.lagAtCommit.length < 10_000) f.lagAtCommit.push(runner.status().lagMs);
-        }),
-      );
+      this.#listen(s.name, f);
     }
     this.#timer = setInterval(() => this.#sample(), 1_000);
     this.#timer.unref();
@@ -59,13 +50,29 @@ export class ViewStats {
 
   close(): void {
     clearInterval(this.#timer);
-    for (const u of this.#unlisten) u();
+    for (const l of this.#listening.values()) l.unlisten();
+  }
+
+  /** Follow the view's current runner (a rebuild replaces it). */
+  #listen(view: string, f: ViewFigures): void {
+    const runner = this.#rt.runner(view);
+    if (this.#listening.get(view)?.runner === runner) return;
+    this.#listening.get(view)?.unlisten();
+    const unlisten = runner.onCommit((c) => {
+      if (c.building) return;
+      f.lastCommitAt = Date.now();
+      f.commits++;
+      f.writesOut += c.writes.length;
+      if (f.lagAtCommit.length < 10_000) f.lagAtCommit.push(runner.status().lagMs);
+    });
+    this.#listening.set(view, { runner, unlisten });
   }
 
   #sample(): void {
     for (const s of this.#rt.viewStatus()) {
       const f = this.#figures.get(s.name);
       if (!f) continue;
+      this.#listen(s.name, f);
       const before = this.#previous.get(s.name) ?? s.appliedRecords;
       f.recordsPerSecond.push(Math.max(0, s.appliedRecords - before));
       if (f.recordsPerSecond.length > SAMPLES) f.recordsPerSecond.shift();

@@ -53,11 +53,24 @@ async function prepare(ctx: ServeContext, c: Context, q: Common): Promise<Found 
     }
     stale = !ok;
   }
-  return { view, position: encodePositionToken(runner.committedPosition), stale };
+  return { view, position: tokenOf(runner.committedPosition), stale };
+}
+
+let lastPosition: Position | null = null;
+let lastToken = '';
+
+/** The token of a committed position; the runner replaces the object on each commit, so cache by identity. */
+function tokenOf(p: Position): string {
+  if (p !== lastPosition) {
+    lastToken = encodePositionToken(p);
+    lastPosition = p;
+  }
+  return lastToken;
 }
 
 function parse<S extends z.ZodType>(schema: S, c: Context): z.infer<S> | Response {
-  const r = schema.safeParse(c.req.query());
+  // Most reads carry no query string: skip parsing then (an empty object always validates).
+  const r = schema.safeParse(c.req.url.includes('?') ? c.req.query() : {});
   return r.success ? r.data : problem(c, 400, 'SERVE_BAD_REQUEST', describeIssues(r.error));
 }
 
