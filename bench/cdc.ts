@@ -84,9 +84,9 @@ function latencyTail(log: Log, signal: AbortSignal): number[] {
   return lat;
 }
 
-function p99(xs: number[]): number {
+function pct(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(s.length * 0.99))] ?? Number.NaN;
+  return s[Math.min(s.length - 1, Math.floor(s.length * q))] ?? Number.NaN;
 }
 
 async function pgbench(
@@ -189,18 +189,19 @@ export default async function cdc(args: readonly string[]): Promise<BenchResult>
       let lat = latencyTail(log, tail.signal);
       await pgbench(url, script, seconds, 1000);
       await new Promise((r) => setTimeout(r, 500));
-      const at1k = p99(lat);
+      const at1k = pct(lat, 0.99);
+      const p50at1k = pct(lat, 0.5);
       const n1k = lat.length;
       tail.abort();
       const tail2 = new AbortController();
       lat = latencyTail(log, tail2.signal);
       const tpsWith = await pgbench(url, script, seconds);
       await new Promise((r) => setTimeout(r, 1000));
-      const atMax = p99(lat);
+      const atMax = pct(lat, 0.99);
       tail2.abort();
       ac.abort();
       await running;
-      return { at1k, n1k, atMax, tpsWith };
+      return { at1k, p50at1k, n1k, atMax, tpsWith };
     });
     const figures = {
       rows,
@@ -208,6 +209,7 @@ export default async function cdc(args: readonly string[]): Promise<BenchResult>
       baseline_recvlogical_rows_per_s: Math.round(backlog.recv),
       ratio_backlog: Number((backlog.cap / backlog.recv).toFixed(3)),
       live_p99_ms: live.at1k,
+      live_p50_ms: live.p50at1k,
       live_tx_measured_1k: live.n1k,
       live_p99_ms_max_tps: live.atMax,
       tps_without_capture: Math.round(tpsWithout),

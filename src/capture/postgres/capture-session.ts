@@ -5,8 +5,18 @@ import {
   parseLsn,
   transactionsTopic,
   UnbundledError,
+  utf8,
 } from '../../core/index.ts';
 import type { Log } from '../../log/index.ts';
+import {
+  encodeOutboxValue,
+  OUTBOX_MESSAGE_PREFIX,
+  OUTBOX_TABLE,
+  type OutboxEvent,
+  outboxFromMessage,
+  outboxFromRow,
+  outboxTopic,
+} from '../outbox/index.ts';
 import { CaptureStateStore } from './capture-state.ts';
 import type { StatusChannel } from './capture-status.ts';
 import { ChangeWriter } from './change-writer.ts';
@@ -200,10 +210,11 @@ export class CaptureSession {
    * when it completes, everything that accumulated meanwhile goes in the next one. The slot is
    * acknowledged from the flush's completion only.
    */
-  #kick(): void {
-    if (this.#inflight !== null || !this.#writer.hasPending || this.#flushError !== null) return;
+  #kick(final = false): void {
+    if (this.#inflight !== null || this.#flushError !== null) return;
+    if (!(final ? this.#writer.hasPending : this.#writer.hasFlushable)) return;
     this.#inflight = this.#writer
-      .flush()
+      .flush(final)
       .then(
         (end) => {
           if (end !== null) this.#ack(end);
@@ -216,13 +227,13 @@ export class CaptureSession {
       )
       .finally(() => {
         this.#inflight = null;
-        this.#kick();
+        this.#kick(final);
       });
   }
 
   async #drain(): Promise<void> {
     while (this.#inflight !== null || (this.#writer.hasPending && this.#flushError === null)) {
-      this.#kick();
+      this.#kick(true);
       await this.#inflight;
     }
     this.#throwIfFlushFailed();
@@ -299,13 +310,15 @@ export class CaptureSession {
       case 'insert':
       case 'update':
       case 'delete':
-        this.#onRow(m);
-        return undefined;
+        return this.#onRow(m);
       case 'truncate':
         for (const id of m.relationIds) this.#onTruncate(id);
         return undefined;
       case 'message':
         if (!m.transactional) this.#ackIfIdle(m.lsn);
+        else if (m.prefix === OUTBOX_MESSAGE_PREFIX && this.#tx) {
+          return this.#routeOutbox(() => outboxFromMessage(m.content), m.content);
+        }
         return undefined;
       default:
         return undefined;
@@ -338,7 +351,56 @@ export class CaptureSession {
     return rel;
   }
 
-  #onRow(m: Extract<PgOutputMessage, { tag: 'insert' | 'update' | 'delete' }>): void {
+  #onRow(
+    m: Extract<PgOutputMessage, { tag: 'insert' | 'update' | 'delete' }>,
+  ): Promise<void> | undefined {
+    const outbox = this.#outboxTable;
+    const r = this.#registry.get(m.relationId);
+    if (r && r.schema === outbox.schema && r.table === outbox.table) {
+      // Outbox rows are routed by aggregate type; their deletes (clean-up) are not events.
+      if (m.tag !== 'insert') return undefined;
+      const row = rowChangeOf(m, r, this.#tx!, this.#tx!.seq).after!;
+      return this.#routeOutbox(() => outboxFromRow(row), JSON.stringify(row));
+    }
+    this.#onRowChange(m);
+    return undefined;
+  }
+
+  get #outboxTable(): { schema: string; table: string } {
+    return parseTableRef(this.#o.outbox.table ?? OUTBOX_TABLE);
+  }
+
+  /** Route one outbox event (or, when malformed, its raw content to `<prefix>.dead-letter`). */
+  async #routeOutbox(parse: () => OutboxEvent, raw: Uint8Array | string): Promise<void> {
+    const prefix = this.#o.outbox.topicPrefix ?? 'outbox';
+    const tx = this.#tx!;
+    let topic: string;
+    let key: Uint8Array | null;
+    let value: Uint8Array;
+    try {
+      const ev = parse();
+      topic = outboxTopic(ev.aggregateType, prefix);
+      key = utf8(ev.aggregateId);
+      value = encodeOutboxValue(ev);
+    } catch (err) {
+      topic = `${prefix}.dead-letter`;
+      key = null;
+      const content = typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8');
+      value = utf8(
+        JSON.stringify({
+          error: String((err as Error).message),
+          content,
+          lsn: String(tx.lsn),
+          seq: tx.seq,
+        }),
+      );
+    }
+    await this.#writer.prepareTopic(topic);
+    this.#writer.addRaw(topic, key, value, 'json', tx.seq, 1);
+    tx.seq++;
+  }
+
+  #onRowChange(m: Extract<PgOutputMessage, { tag: 'insert' | 'update' | 'delete' }>): void {
     const rel = this.#relation(m.relationId);
     const tx = this.#tx!;
     const ev = rowChangeOf(m, rel, tx, tx.seq);

@@ -76,6 +76,16 @@ export class ChangeWriter {
     return this.#pendingCount > 0 || this.#pendingTx.length > 0;
   }
 
+  /** Whether a non-final `flush()` would append anything (it holds back open-tx tails). */
+  get hasFlushable(): boolean {
+    if (this.#pendingTx.length > 0) return true;
+    for (const list of this.#pending.values()) {
+      const last = list[list.length - 1];
+      if (list.length > 1 || (last && (!this.#open || last.txLsn !== this.#open.lsn))) return true;
+    }
+    return false;
+  }
+
   /** Nothing pending and no transaction open. */
   get idle(): boolean {
     return this.#open === null && this.#pendingCount === 0 && this.#pendingTx.length === 0;
@@ -108,8 +118,32 @@ export class ChangeWriter {
 
   /** Add one event of the open transaction at position (seq, sub). */
   add(topic: string, key: Uint8Array | null, ev: ChangeEvent, seq: number, sub: number): void {
+    this.#add(topic, key, () => encodeChange(ev), CHANGE_CONTENT_TYPE, ev.kind === 'row', seq, sub);
+  }
+
+  /** Add a record with its own value encoding (e.g. outbox events, content type 'json'). */
+  addRaw(
+    topic: string,
+    key: Uint8Array | null,
+    value: Uint8Array,
+    contentType: string,
+    seq: number,
+    sub: number,
+  ): void {
+    this.#add(topic, key, () => value, contentType, true, seq, sub);
+  }
+
+  #add(
+    topic: string,
+    key: Uint8Array | null,
+    value: () => Uint8Array,
+    contentType: string,
+    isEvent: boolean,
+    seq: number,
+    sub: number,
+  ): void {
     const tx = this.#open!;
-    if (ev.kind === 'row') {
+    if (isEvent) {
       tx.topics[topic] = (tx.topics[topic] ?? 0) + 1;
       tx.rows++;
     }
@@ -121,12 +155,9 @@ export class ChangeWriter {
     tx.touched.add(pk);
     const pos = { lsn: tx.lsn, seq, sub };
     if (this.#isDuplicate(pk, pos)) return;
-    this.#enqueue(pk, {
-      key,
-      value: encodeChange(ev),
-      headers: positionHeaders(pos),
-      txLsn: tx.lsn,
-    });
+    const headers = positionHeaders(pos);
+    headers[HEADERS.contentType] = contentType;
+    this.#enqueue(pk, { key, value: value(), headers, txLsn: tx.lsn });
   }
 
   #isDuplicate(pk: string, pos: ChangePosition): boolean {
@@ -201,14 +232,16 @@ export class ChangeWriter {
    * What it appends is taken synchronously, so events may be added while it runs; callers run
    * one flush at a time (appends to a partition must stay in order).
    */
-  async flush(): Promise<bigint | null> {
+  async flush(final = false): Promise<bigint | null> {
     const appends: Promise<unknown>[] = [];
     const held = new Map<string, PendingRecord[]>();
     for (const [pk, list] of this.#pending) {
       // Mid-transaction (chunked large transaction): hold back each partition's last record so
       // the commit can still be marked on it, instead of needing a standalone marker.
       const last = list[list.length - 1];
-      if (this.#open && last && last.txLsn === this.#open.lsn) held.set(pk, [list.pop()!]);
+      // On a final flush (stopping), everything goes: a restart dedupes the partial transaction.
+      if (!final && this.#open && last && last.txLsn === this.#open.lsn)
+        held.set(pk, [list.pop()!]);
       if (list.length === 0) continue;
       const at = pk.lastIndexOf('/');
       appends.push(this.#log.append(pk.slice(0, at), Number(pk.slice(at + 1)), list));

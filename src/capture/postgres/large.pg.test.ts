@@ -88,6 +88,39 @@ describe('large transactions and snapshot hand-off', () => {
     }
   }, 600_000);
 
+  it('stops cleanly in the middle of a large transaction and resumes it without duplicates', async () => {
+    const url = await server.createDatabase('midtx');
+    await sql(url, 'CREATE TABLE t (id int PRIMARY KEY)');
+    const { log, cleanup } = await tempLog();
+    const source = postgres({
+      connection: url,
+      tables: ['t'],
+      slot: 'midtx',
+      batchRecords: 2000,
+      onSnapshotProgress: () => {},
+    });
+    try {
+      let ac = new AbortController();
+      let running = source.run(log, ac.signal);
+      await until(async () => source.current.type === 'streaming');
+      await sql(url, 'INSERT INTO t SELECT generate_series(1, 100000)');
+      await until(async () => (await count(log, 'pg.public.t')) > 5000, 120_000);
+      ac.abort(); // mid-transaction: the partial rows are appended, the commit is not
+      await running;
+      ac = new AbortController();
+      running = source.run(log, ac.signal);
+      await until(async () => (await count(log, 'pg.transactions')) >= 2, 120_000);
+      ac.abort();
+      await running;
+      const ids = (await readTopic(log, 'pg.public.t'))
+        .filter((r) => r.event.kind === 'row')
+        .map((r) => Number((r.event as RowChange).after!.id));
+      expect(ids).toEqual(Array.from({ length: 100_000 }, (_, i) => i + 1));
+    } finally {
+      await cleanup();
+    }
+  }, 300_000);
+
   it('hands the initial snapshot off to streaming with no gap and no duplicate under writes', async () => {
     const url = await server.createDatabase('handoff');
     await sql(url, 'CREATE TABLE t (id int PRIMARY KEY, v int)');

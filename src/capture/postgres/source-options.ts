@@ -24,6 +24,13 @@ export interface PostgresSourceOptions {
   readonly batchRecords?: number;
   /** How long to wait for a slot held by a dying consumer before failing. Default 15 s. */
   readonly slotBusyWaitMs?: number;
+  /**
+   * Outbox routing: inserts into the outbox table (when captured) and transactional
+   * `pg_logical_emit_message` events with prefix 'unbundled.outbox' go to topics
+   * `<topicPrefix>.<aggregateType>`, keyed by aggregate id. Default table 'public.unbundled_outbox',
+   * topic prefix 'outbox'.
+   */
+  readonly outbox?: { readonly table?: string; readonly topicPrefix?: string };
   /** Snapshot progress (default: a line on stderr per second: rows, rows/s, ETA). */
   readonly onSnapshotProgress?: (p: SnapshotProgress) => void;
 }
@@ -45,6 +52,7 @@ export function resolveSourceOptions(o: PostgresSourceOptions): ResolvedSourceOp
     batchRecords: 5_000,
     slotBusyWaitMs: 15_000,
     onSnapshotProgress: printProgress,
+    outbox: {},
     ...o,
   };
 }
