@@ -106,6 +106,42 @@ describe('actionable capture errors', () => {
     }
   });
 
+  it('slot invalidated (max_slot_wal_keep_size exceeded while stopped)', async () => {
+    const small = await startPostgres({
+      config: { max_slot_wal_keep_size: '1MB', min_wal_size: '32MB', max_wal_size: '64MB' },
+    });
+    const { log, cleanup } = await tempLog();
+    try {
+      await sql(small.url, 'CREATE TABLE t (id int PRIMARY KEY, pad text)');
+      const src = postgres({ connection: small.url, tables: ['t'], ...quiet });
+      const ac = new AbortController();
+      const running = src.run(log, ac.signal);
+      await until(async () => src.current.type === 'streaming');
+      ac.abort();
+      await running;
+      for (let i = 0; i < 4; i++) {
+        await sql(
+          small.url,
+          `INSERT INTO t SELECT g, repeat('x', 500) FROM generate_series(${i * 20000 + 1}, ${(i + 1) * 20000}) g`,
+        );
+        await sql(small.url, 'SELECT pg_switch_wal()');
+        await sql(small.url, 'CHECKPOINT');
+      }
+      const status = await sql(
+        small.url,
+        "SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'unbundled'",
+      );
+      expect(status.rows[0]?.wal_status).toBe('lost');
+      const err = await failure((s) =>
+        postgres({ connection: small.url, tables: ['t'], ...quiet }).run(log, s),
+      );
+      expect(isUnbundledError(err, 'CAPTURE_SLOT_INVALIDATED')).toBe(true);
+    } finally {
+      await cleanup();
+      await small.stop();
+    }
+  });
+
   it('database replaced (system identifier changed)', async () => {
     const url = await server.createDatabase('replaced');
     const { log, cleanup } = await tempLog();
