@@ -47,6 +47,11 @@ export class DataflowGraph {
     this.#finalized = true;
   }
 
+  /** Labels of the operators in build (topological) order, for plans and dashboards. */
+  operatorLabels(): string[] {
+    return this.#operators.map((op) => op.label);
+  }
+
   /** True when some operator has unread input. */
   hasPendingWork(): boolean {
     for (const op of this.#operators) if (op.hasPendingWork()) return true;
