@@ -58,7 +58,16 @@ describe('postgres capture recovery', () => {
       await insert(20);
       await server.restart();
       await insert(20);
-      await until(async () => (await rows(log)).length >= 60, 60_000);
+      await until(async () => (await rows(log)).length >= 60, 90_000).catch(async (e) => {
+        const seen = cap.statuses.map((s) =>
+          s.type === 'retrying' || s.type === 'failed'
+            ? `${s.type}:${s.error.code}:${s.error.message}`
+            : s.type,
+        );
+        throw new Error(
+          `${e.message}: ${(await rows(log)).length} rows; statuses ${JSON.stringify(seen.slice(-8))}`,
+        );
+      });
       expect(
         cap.statuses.some(
           (s) => s.type === 'retrying' && s.error.code === 'CAPTURE_CONNECTION_LOST',
