@@ -5,7 +5,8 @@ import { toJson } from './json.ts';
 
 /** Where the hub writes one client's SSE frames. */
 export interface ChangeSink {
-  send(frame: string): void;
+  /** One SSE frame; change frames are UTF-8 encoded once and shared by every client. */
+  send(frame: string | Buffer): void;
   /** Bytes written but not yet flushed to the socket. */
   buffered(): number;
   /** End the stream (the client reconnects with its Last-Event-ID). */
@@ -113,7 +114,7 @@ export class ChangeHub {
     if (c.writes.length === 0) return;
     const token = encodePositionToken(c.position);
     const data = toJson({ position: token, at: Date.now(), writes: c.writes });
-    const frame = `id: ${token}\nevent: change\ndata: ${data}\n\n`;
+    const frame = Buffer.from(`id: ${token}\nevent: change\ndata: ${data}\n\n`);
     this.#ring.push({ token, frame, writes: c.writes.length });
     this.#broadcast(frame);
   }
@@ -140,7 +141,7 @@ export class ChangeHub {
     this.#broadcast(this.#resyncFrame(reason));
   }
 
-  #broadcast(frame: string): void {
+  #broadcast(frame: string | Buffer): void {
     const limit = this.#o.maxBufferedBytes ?? 4 * 1024 * 1024;
     for (const sink of this.#sinks) {
       if (sink.buffered() > limit) {

@@ -1,7 +1,7 @@
 /** One retained commit of a view: its position token and the SSE frame already serialized. */
 export interface RetainedCommit {
   readonly token: string;
-  readonly frame: string;
+  readonly frame: Buffer;
   readonly writes: number;
 }
 
