@@ -44,7 +44,7 @@ export function formatChange(data: string, now = new Date()): string {
 export function registerTailCommand(program: Command): void {
   serverOptions(program.command('tail <view>'))
     .description('print the live changes of a view of a running server (Ctrl-C to stop)')
-    .option('--max <n>', 'stop after this many changes')
+    .option('--max <n>', 'stop after this many change events (commits)')
     .action(async (view: string, o: ServerOptions & { max?: string }) => {
       const ac = new AbortController();
       process.once('SIGINT', () => ac.abort());
