@@ -57,17 +57,36 @@ function spawnRuntime(): ChildProcess {
   });
 }
 
-async function killAfter(child: ChildProcess, ms: number): Promise<string> {
+/**
+ * Kill `child` with SIGKILL at a random moment: one kill in five lands during start-up (a random
+ * time after spawn); the others a random 0.3–3 s after the runtime said "ready", while it
+ * captures and applies. Returns a problem description, or '' when all went as planned.
+ */
+async function killAtRandom(child: ChildProcess): Promise<string> {
   let stderr = '';
   child.stderr?.on('data', (d) => {
     stderr += d;
   });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const early = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timer'), ms))]);
-  if (early !== 'timer') return `child exited early (${early}): ${stderr.slice(-2000)}`;
+  const exited = new Promise<string>((r) => child.once('exit', (code) => r(`exit ${code}`)));
+  const ready = new Promise<string>((r) => child.stdout?.once('data', () => r('ready')));
+  const duringStartup = Math.random() < 0.2;
+  const first = await Promise.race([
+    exited,
+    duringStartup ? sleepThen(100 + Math.random() * 1_500, 'timer') : ready,
+    sleepThen(90_000, 'start-up timeout'),
+  ]);
+  if (first !== 'ready' && first !== 'timer') return `${first}: ${stderr.slice(-2000)}`;
+  if (first === 'ready') {
+    const early = await Promise.race([exited, sleepThen(300 + Math.random() * 2_700, 'timer')]);
+    if (early !== 'timer') return `${early}: ${stderr.slice(-2000)}`;
+  }
   child.kill('SIGKILL');
   await exited;
   return '';
+}
+
+function sleepThen<T>(ms: number, value: T): Promise<T> {
+  return new Promise((r) => setTimeout(() => r(value), ms));
 }
 
 /**
@@ -126,7 +145,7 @@ describe('shop runtime under SIGKILL (real Postgres + Redis)', () => {
     })();
     const failures: string[] = [];
     for (let i = 0; i < KILLS; i++) {
-      const problem = await killAfter(spawnRuntime(), 300 + Math.floor(Math.random() * 2_200));
+      const problem = await killAtRandom(spawnRuntime());
       if (problem) failures.push(`kill ${i}: ${problem}`);
       if (failures.length > 3) break;
     }

@@ -36,14 +36,23 @@ export class Channel<T> {
     this.#wakeConsumer();
   }
 
-  /** Wait until an item is there (or `signal` aborts → []), then take every buffered item. */
-  async takeAll(signal: AbortSignal, max = Number.POSITIVE_INFINITY): Promise<T[]> {
+  /**
+   * Wait until an item is there, then take every buffered item (at most `max`). Returns [] when
+   * `signal` aborts or `waitMs` passes with nothing buffered.
+   */
+  async takeAll(
+    signal: AbortSignal,
+    max = Number.POSITIVE_INFINITY,
+    waitMs?: number,
+  ): Promise<T[]> {
+    const deadline = waitMs === undefined ? undefined : Date.now() + waitMs;
     while (this.#items.length === 0) {
       if (this.#error !== undefined) throw this.#error;
-      if (signal.aborted) return [];
+      if (signal.aborted || (deadline !== undefined && Date.now() >= deadline)) return [];
       await new Promise<void>((resolve) => {
         this.#waitingConsumer = resolve;
         signal.addEventListener('abort', () => resolve(), { once: true });
+        if (deadline !== undefined) setTimeout(resolve, Math.max(0, deadline - Date.now()));
       });
     }
     const out = this.#items.length <= max ? this.#items : this.#items.slice(0, max);

@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Position } from '../core/index.ts';
+import type { ColumnMeta, Position } from '../core/index.ts';
 
 /** Operator and input state of one view version, and the position it reflects. */
 export interface Checkpoint {
@@ -10,6 +10,8 @@ export interface Checkpoint {
   readonly graph: string;
   /** InputTable snapshots by topic. */
   readonly tables: Readonly<Record<string, string>>;
+  /** The table schema in force at `position`, by topic/partition (rows after it need it). */
+  readonly schemas: Readonly<Record<string, readonly ColumnMeta[]>>;
 }
 
 export function checkpointPath(dataDir: string, view: string, version: string): string {

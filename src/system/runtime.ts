@@ -92,6 +92,12 @@ export async function startSystem(system: AnySystem, options: StartOptions = {})
     await closeAll();
     throw err;
   }
+  try {
+    await ensureSourceTopics(log, system, sources);
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
   const abort = new AbortController();
   const tasks: Promise<void>[] = [];
   const track = (p: Promise<void>, onError: (error: Error) => RuntimeEvent) =>
@@ -235,5 +241,24 @@ async function waitForLive(runner: ViewRunner, signal: AbortSignal): Promise<voi
       );
     }
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Create every captured table's topic (and the transactions topic) before capture and views
+ * start, so a view over a table nobody has written to yet is simply empty and caught up, not
+ * waiting for a topic to appear. One partition each, as the capture sources write by default.
+ */
+async function ensureSourceTopics(
+  log: Log,
+  system: AnySystem,
+  sources: ReadonlyMap<string, SourceRuntime>,
+): Promise<void> {
+  for (const [name, def] of Object.entries(system.sources as AnySources)) {
+    const src = sources.get(name)!;
+    await log.ensureTopic(src.transactionsTopic, { partitions: 1 });
+    for (const table of Object.values(def.tables)) {
+      await log.ensureTopic(src.topicFor(table.name), { partitions: 1 });
+    }
   }
 }

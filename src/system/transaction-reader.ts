@@ -1,5 +1,11 @@
 import type { ColumnMeta, LogRecord, RowChange } from '../core/index.ts';
-import { CHANGE_CONTENT_TYPE, decodeChange, HEADERS } from '../core/index.ts';
+import {
+  CHANGE_CONTENT_TYPE,
+  decodeChange,
+  HEADERS,
+  isUnbundledError,
+  UnbundledError,
+} from '../core/index.ts';
 import type { Log } from '../log/index.ts';
 
 /** A row change with the columns of the schema version it follows. */
@@ -17,6 +23,8 @@ export interface TxChunk {
   readonly next: number;
   /** Records that could not be decoded, for the dead-letter topic. */
   readonly undecodable: readonly { record: LogRecord; error: string }[];
+  /** The table schema in force after this chunk (checkpointed, so a resume can decode rows). */
+  readonly columns: readonly ColumnMeta[];
 }
 
 /**
@@ -31,9 +39,10 @@ export async function* readTransactions(
   partition: number,
   from: number,
   signal: AbortSignal,
+  initialColumns: readonly ColumnMeta[] = [],
   follow = true,
 ): AsyncGenerator<TxChunk> {
-  let columns: readonly ColumnMeta[] = [];
+  let columns = initialColumns;
   let changes: DecodedChange[] = [];
   let undecodable: { record: LogRecord; error: string }[] = [];
   for await (const batch of log.read(topic, partition, from, { signal, follow })) {
@@ -41,12 +50,16 @@ export async function* readTransactions(
       try {
         const ev = decodeRecord(record);
         if (ev?.kind === 'schema') columns = ev.columns;
-        else if (ev?.kind === 'row') changes.push({ change: ev, columns });
+        else if (ev?.kind === 'row') {
+          if (columns.length === 0) throw unknownSchema(topic, partition, record.offset);
+          changes.push({ change: ev, columns });
+        }
       } catch (err) {
+        if (isUnbundledError(err, 'SYSTEM_SCHEMA_UNKNOWN')) throw err;
         undecodable.push({ record, error: err instanceof Error ? err.message : String(err) });
       }
       if (record.headers[HEADERS.txMarker] === 'commit' || isLoose(record)) {
-        yield { topic, partition, changes, next: record.offset + 1, undecodable };
+        yield { topic, partition, changes, next: record.offset + 1, undecodable, columns };
         changes = [];
         undecodable = [];
       }
@@ -66,4 +79,14 @@ function decodeRecord(record: LogRecord) {
 /** Records outside any transaction (no change content type) are chunks of their own. */
 function isLoose(record: LogRecord): boolean {
   return record.headers[HEADERS.contentType] !== CHANGE_CONTENT_TYPE;
+}
+
+/** A row before any schema record: reading started past the schema and none was handed in. */
+function unknownSchema(topic: string, partition: number, offset: number): UnbundledError {
+  return new UnbundledError(
+    'SYSTEM_SCHEMA_UNKNOWN',
+    `${topic}/${partition} offset ${offset}: a row arrived before its table's schema record; ` +
+      'the reader started mid-topic without the schema in force there (a checkpoint without ' +
+      'schemas?). Delete the view checkpoint to rebuild it from the start of the log.',
+  );
 }

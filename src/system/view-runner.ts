@@ -1,4 +1,4 @@
-import type { Position } from '../core/index.ts';
+import type { ColumnMeta, Position } from '../core/index.ts';
 import { parsePartitionKey, partitionKey, UnbundledError } from '../core/index.ts';
 import { materialize } from '../dataflow/index.ts';
 import type { Log } from '../log/index.ts';
@@ -90,6 +90,7 @@ export class ViewRunner {
   readonly #listeners = new Set<CommitListener>();
   #version: string;
   #partitions: string[] = [];
+  #schemas: Record<string, readonly ColumnMeta[]> = {};
 
   constructor(graph: ViewGraph, options: ViewRunnerOptions) {
     this.#g = graph;
@@ -247,8 +248,12 @@ export class ViewRunner {
   async #loop(channel: Channel<TxChunk>, signal: AbortSignal, partitions: readonly string[]) {
     await this.#maybePromote(partitions);
     while (!signal.aborted) {
-      const chunks = await channel.takeAll(signal, 512);
-      if (chunks.length === 0) break;
+      const chunks = await channel.takeAll(signal, 512, this.#o.checkpointIntervalMs ?? 5_000);
+      if (chunks.length === 0) {
+        // Idle: keep the checkpoint close to the committed position, so a restart replays little.
+        if (!signal.aborted) await this.#checkpoint(false);
+        continue;
+      }
       let pending = false;
       const letters: DeadLetterEntry[] = [];
       for (const chunk of chunks) {
@@ -298,6 +303,7 @@ export class ViewRunner {
       });
     }
     this.#position[tp] = chunk.next;
+    this.#schemas[tp] = chunk.columns;
     this.#applied += chunk.changes.length;
   }
 
@@ -339,12 +345,15 @@ export class ViewRunner {
     const topic = tp.slice(0, at);
     const partition = Number(tp.slice(at + 1));
     try {
+      const from = this.#position[tp]!;
+      const columns = this.#schemas[tp] ?? [];
       for await (const chunk of readTransactions(
         this.#o.log,
         topic,
         partition,
-        this.#position[tp]!,
+        from,
         signal,
+        columns,
       )) {
         await channel.push(chunk, signal);
         if (signal.aborted) return;
@@ -385,6 +394,7 @@ export class ViewRunner {
     }
     this.#setPhase('restoring');
     this.#g.graph.restore(Buffer.from(cp.graph, 'base64'));
+    this.#schemas = { ...(cp.schemas ?? {}) };
     for (const [topic, state] of Object.entries(cp.tables))
       this.#g.inputs.get(topic)?.state.restore(state);
     return cp.position;
@@ -402,6 +412,7 @@ export class ViewRunner {
       position: { ...this.#position },
       graph: Buffer.from(this.#g.graph.snapshot()).toString('base64'),
       tables,
+      schemas: { ...this.#schemas },
     };
     await saveCheckpoint(checkpointPath(this.#o.dataDir, this.name, this.version), cp);
   }

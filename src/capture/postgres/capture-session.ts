@@ -118,14 +118,18 @@ export class CaptureSession {
     this.#registry = new RelationRegistry(this.#sql, this.#db, o.topicPrefix, state.schemas);
     let slot = await findSlot(this.#sql, o.slot);
     if (slot) checkSlotUsable(slot, this.#db);
-    if (slot && state.slotCreated === o.slot && !state.snapshotDone) {
-      // Our own slot whose snapshot never finished (crash mid-snapshot): start over.
+    // Our own slot whose snapshot never finished (a crash while creating the slot or during the
+    // snapshot, possibly after part of it was appended): start over with a fresh slot and a full
+    // snapshot. Consumers see the partial snapshot's rows again as upserts of the same values.
+    const ownUnfinished = state.slotCreated === o.slot && !state.snapshotDone;
+    if (slot && ownUnfinished) {
       await this.#waitSlotFree(slot);
       await dropSlot(this.#sql, o.slot);
       slot = null;
     }
     if (slot === null) {
-      if (state.snapshotDone || this.#writer.lastCommittedLsn !== null) throw slotDropped(o.slot);
+      const captured = state.snapshotDone || this.#writer.lastCommittedLsn !== null;
+      if (captured && !ownUnfinished) throw slotDropped(o.slot);
       await this.#createSlotAndSnapshot();
     } else {
       await this.#waitSlotFree(slot);
@@ -135,8 +139,10 @@ export class CaptureSession {
 
   async #createSlotAndSnapshot(): Promise<void> {
     const o = this.#o;
-    const created = await createSlot(this.#repl, o.slot);
+    // Claim the slot name durably BEFORE creating it: a crash between the two must make the next
+    // start redo the snapshot, not mistake our half-made slot for one whose data is captured.
     await this.#state.appendMeta({ type: 'slot-created', slot: o.slot });
+    const created = await createSlot(this.#repl, o.slot);
     const lsn = parseLsn(created.consistentPoint);
     if (o.snapshot) {
       await takeSnapshot({
