@@ -96,6 +96,13 @@ function render(status) {
   const select = $('#tail-view');
   if (select.options.length === 0) {
     for (const v of status.views) select.add(new Option(v.name, v.name));
+    // Start with the busiest view, so the tail shows something.
+    const busiest = [...status.views].sort(
+      (a, b) =>
+        (b.recordsPerSecond.at(-1) ?? 0) - (a.recordsPerSecond.at(-1) ?? 0) ||
+        b.writesOut - a.writesOut,
+    )[0];
+    if (busiest) select.value = busiest.name;
     select.addEventListener('change', () => tail(select.value));
     tail(select.value);
   }

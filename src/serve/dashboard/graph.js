@@ -1,8 +1,8 @@
 // Draws the plan (nodes + edges) as an SVG: columns by longest path from the sources.
 const SVG = 'http://www.w3.org/2000/svg';
-const COL = 190;
+const COL = 136;
 const ROW = 34;
-const W = 150;
+const W = 118;
 const H = 24;
 
 function el(name, attrs, text) {
@@ -76,7 +76,7 @@ export function drawGraph(container, plan) {
       'data-id': n.id,
     });
     g.append(el('rect', { width: W, height: H, rx: 5 }));
-    const label = n.label.length > 24 ? `${n.label.slice(0, 23)}…` : n.label;
+    const label = n.label.length > 19 ? `${n.label.slice(0, 18)}…` : n.label;
     g.append(el('text', { x: 8, y: 16 }, label));
     const title = el('title', {}, `${n.kind}: ${n.label}${n.store ? ` (${n.store})` : ''}`);
     g.append(title);
