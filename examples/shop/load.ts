@@ -27,8 +27,9 @@ export interface LoadStats {
 
 /**
  * Writes a shop's traffic through SQL (so everything reaches the views through capture): a
- * catalogue and users once, then per tick one transaction that places orders and moves some
- * earlier ones along (paid, shipped, cancelled), occasionally deleting one.
+ * catalogue and users once, then per tick one transaction that places orders, moves some
+ * earlier ones along (paid, shipped, cancelled), sometimes changes a price or a user's country,
+ * and occasionally deletes an order.
  */
 export class ShopLoad {
   readonly stats: LoadStats = { orders: 0, updates: 0, deletes: 0, transactions: 0 };
@@ -108,6 +109,20 @@ export class ShopLoad {
         STATUSES[Math.floor(r() * STATUSES.length)],
       ]);
       this.stats.updates += recent.length;
+      if (r() < 0.3) {
+        await tx.query('update products set price = $2 where id = $1', [
+          `p${Math.floor(skewed(r()) * this.#products)}`,
+          (1 + Math.floor(r() * 9900) / 100).toFixed(2),
+        ]);
+        this.stats.updates++;
+      }
+      if (r() < 0.2) {
+        await tx.query('update users set country = $2 where id = $1', [
+          `u${Math.floor(r() * this.#users)}`,
+          pick(COUNTRIES, Math.floor(r() * COUNTRIES.length)),
+        ]);
+        this.stats.updates++;
+      }
       if (r() < 0.2 && this.#nextOrder > 1_000) {
         await tx.query('delete from orders where id = $1', [
           `o${Math.floor(r() * (this.#nextOrder - 1_000))}`,

@@ -8,9 +8,16 @@
  * runtime is started once more here, and once it has caught up every view must equal both its
  * recomputation from scratch and its SQL oracle: nothing lost, nothing applied twice.
  *
- * Planted bug it caught (planted, seen failing, removed): the view runner restoring the
- * checkpointed operator state but reading the log again from the start of the store's range
- * instead of the checkpoint's position (so restored aggregates count records twice).
+ * What it caught (each seen failing, then fixed or removed):
+ * - real bugs: a kill between creating the slot and recording it skipped the initial snapshot;
+ *   a kill after the snapshot's commit made the capture refuse to start; a resumed view lost
+ *   its table schema and dead-lettered every row; replaying one input silently while another
+ *   went live moved a view's position backwards (VIEW_POSITION_CONFLICT).
+ * - planted: reading the log from the store's position without restoring the checkpoint
+ *   (failed with SYSTEM_SCHEMA_UNKNOWN in the children).
+ * Not caught (three attempts): restoring the checkpoint's schemas but not the operator state.
+ * Most restarts replay the small inputs from offset 0 anyway, so little state is really lost;
+ * a load with more product/user churn across kills is the next step.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -225,6 +225,7 @@ export class ViewRunner {
     this.#committed = opened.position ?? {};
     const from = await this.#restore(partitions);
     for (const tp of partitions) this.#position[tp] = from[tp] ?? 0;
+    await this.#replayToCommitted(partitions, signal);
     await this.#refreshEnds(partitions);
     if (live !== this.version) this.#rebuildStart = { ...this.#position };
     this.#setPhase(live === this.version ? 'live' : 'building');
@@ -254,26 +255,51 @@ export class ViewRunner {
         if (!signal.aborted) await this.#checkpoint(false);
         continue;
       }
-      let pending = false;
       const letters: DeadLetterEntry[] = [];
-      for (const chunk of chunks) {
-        const tp = partitionKey(chunk.topic, chunk.partition);
-        const silent = chunk.next <= (this.#committed[tp] ?? 0);
-        if (silent && pending) {
-          await this.#commit(letters);
-          pending = false;
-        }
-        this.#feed(chunk, tp, letters);
-        if (silent) {
-          this.#g.graph.run();
-          this.#g.output.drain();
-          this.#collectDeadLetters(letters);
-        } else pending = true;
-      }
-      if (pending) await this.#commit(letters);
-      else await this.#writeDeadLetters(letters);
+      for (const chunk of chunks)
+        this.#feed(chunk, partitionKey(chunk.topic, chunk.partition), letters);
+      await this.#commit(letters);
       await this.#maybePromote(partitions);
       await this.#checkpoint(false);
+    }
+  }
+
+  /**
+   * Bring operator state up to the store's committed position before anything new is applied:
+   * every input partition is read from where the state stands (the checkpoint, or the start) up
+   * to the committed offset, and the outputs are discarded — the store already holds them, and
+   * their dead letters were written the first time. Only then does the view go live, so no
+   * output is ever computed from state that lags behind another input.
+   */
+  async #replayToCommitted(partitions: readonly string[], signal: AbortSignal): Promise<void> {
+    const lagging = partitions.filter(
+      (tp) => (this.#position[tp] ?? 0) < (this.#committed[tp] ?? 0),
+    );
+    if (lagging.length === 0) return;
+    this.#setPhase('restoring');
+    for (const tp of lagging) {
+      const to = this.#committed[tp]!;
+      const { topic, partition } = parsePartitionKey(tp);
+      const from = this.#position[tp] ?? 0;
+      const columns = this.#schemas[tp] ?? [];
+      for await (const chunk of readTransactions(
+        this.#o.log,
+        topic,
+        partition,
+        from,
+        signal,
+        columns,
+        false,
+      )) {
+        if (chunk.next > to) throw replayOvershoot(this.name, tp, to, chunk.next);
+        this.#feed(chunk, tp, []);
+        this.#g.graph.run();
+        this.#g.output.drain();
+        this.#g.graph.deadLetters();
+        if (chunk.next === to) break;
+      }
+      if ((this.#position[tp] ?? 0) < to && !signal.aborted)
+        throw replayOvershoot(this.name, tp, to, this.#position[tp] ?? 0);
     }
   }
 
@@ -475,6 +501,22 @@ export function chooseVersion(hash: string, live: string | null, force: boolean)
   if (!force) return live;
   const n = Number(live.split('.')[1] ?? 0);
   return `${hash}.${n + 1}`;
+}
+
+/** The committed offset is not a transaction boundary of the log: the store and log disagree. */
+function replayOvershoot(
+  view: string,
+  tp: string,
+  committed: number,
+  reached: number,
+): UnbundledError {
+  return new UnbundledError(
+    'SYSTEM_POSITION_MISMATCH',
+    `view ${view}: the store says ${tp} is applied up to offset ${committed}, but replaying the log ` +
+      `reached ${reached} without a transaction ending there (was the log replaced or truncated?). ` +
+      'Rebuild the view: unbundled rebuild ' +
+      view,
+  );
 }
 
 function covers(have: Position, want: Position, partitions: readonly string[]): boolean {
