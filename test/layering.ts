@@ -3,8 +3,8 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 
 /**
  * Dependency order from DESIGN.md, lowest first. A folder may import only folders of a strictly
- * lower rank (and itself). Folders of equal rank (capture/dataflow, serve/cli) may not import
- * each other. `testing` is a toolbox: any test file may use it, and it may use anything below
+ * lower rank (and itself). Folders of equal rank (capture/dataflow) may not import each other;
+ * cli sits above serve because `unbundled start` serves the system it runs. `testing` is a toolbox: any test file may use it, and it may use anything below
  * `system`.
  */
 export const RANK: Readonly<Record<string, number>> = {
@@ -16,7 +16,8 @@ export const RANK: Readonly<Record<string, number>> = {
   integrity: 4,
   system: 5,
   serve: 6,
-  cli: 6,
+  // The CLI is the outermost shell: `unbundled start` runs a system and serves it.
+  cli: 7,
 };
 
 const IMPORT_RE =

@@ -4,8 +4,9 @@
  * and each view's lag. Set DATABASE_URL / REDIS_URL to run the same config on real servers.
  *
  * Environment: SHOP_DATA (default .data/shop), SHOP_RATE orders/s (default 500),
- * SHOP_DURATION_S (default: until Ctrl-C).
+ * SHOP_DURATION_S (default: until Ctrl-C), PORT (default 3000), HOST (default 127.0.0.1).
  */
+import { serve } from '../../src/serve/index.ts';
 import { startSystem } from '../../src/system/index.ts';
 import { ShopLoad } from './load.ts';
 import { renderStatus } from './status-line.ts';
@@ -25,10 +26,14 @@ const runtime = await startSystem(system, {
       console.error(`${e.type}:`, e.error);
   },
 });
+const http = await serve(runtime, {
+  port: process.env.PORT ?? 3000,
+  host: process.env.HOST ?? '127.0.0.1',
+});
 const load = new ShopLoad(runtime.source('shop').sql);
 await load.seed();
 console.log(
-  `shop running on ${runtime.source('shop').engine}; data in ${dataDir}; ${rate} orders/s; Ctrl-C to stop`,
+  `shop running on ${runtime.source('shop').engine}; dashboard ${http.url}; data in ${dataDir}; ${rate} orders/s; Ctrl-C to stop`,
 );
 
 let stopping = false;
@@ -52,6 +57,7 @@ async function shutdown(code: number): Promise<void> {
   stopping = true;
   clearInterval(screen);
   await loadLoop.catch(() => {});
+  await http.close();
   await runtime.stop();
   process.stdout.write(renderStatus(runtime, load.stats, Date.now() - started, false));
   process.exit(code);

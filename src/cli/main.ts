@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { isUnbundledError } from '../core/index.ts';
 import { registerLogCommands } from './commands/log.ts';
 import { registerStatusCommand } from './commands/status.ts';
+import { registerSystemCommands } from './commands/system.ts';
 import { registerTailCommand } from './commands/tail.ts';
 import { registerViewsCommand } from './commands/views.ts';
 
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .description('The database, unbundled: a source of truth, a durable log and derived views.')
     .version('0.1.0')
     .option('-d, --data <dir>', 'data directory', process.env.UNBUNDLED_DATA ?? '.data');
+  registerSystemCommands(program);
   registerLogCommands(program);
   registerStatusCommand(program);
   registerViewsCommand(program);

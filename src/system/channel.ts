@@ -21,10 +21,7 @@ export class Channel<T> {
   async push(item: T, signal?: AbortSignal): Promise<void> {
     while (this.#items.length >= this.#capacity) {
       if (signal?.aborted) return;
-      await new Promise<void>((resolve) => {
-        this.#waitingProducers.push(resolve);
-        signal?.addEventListener('abort', () => resolve(), { once: true });
-      });
+      await waitFor((wake) => this.#waitingProducers.push(wake), signal);
     }
     this.#items.push(item);
     this.#wakeConsumer();
@@ -49,11 +46,13 @@ export class Channel<T> {
     while (this.#items.length === 0) {
       if (this.#error !== undefined) throw this.#error;
       if (signal.aborted || (deadline !== undefined && Date.now() >= deadline)) return [];
-      await new Promise<void>((resolve) => {
-        this.#waitingConsumer = resolve;
-        signal.addEventListener('abort', () => resolve(), { once: true });
-        if (deadline !== undefined) setTimeout(resolve, Math.max(0, deadline - Date.now()));
-      });
+      await waitFor(
+        (wake) => {
+          this.#waitingConsumer = wake;
+        },
+        signal,
+        deadline === undefined ? undefined : Math.max(0, deadline - Date.now()),
+      );
     }
     const out = this.#items.length <= max ? this.#items : this.#items.slice(0, max);
     this.#items = this.#items.length <= max ? [] : this.#items.slice(max);
@@ -68,4 +67,22 @@ export class Channel<T> {
     this.#waitingConsumer = null;
     wake?.();
   }
+}
+
+/**
+ * Wait until `register`'s wake-up is called, `signal` aborts or `ms` pass — and remove the abort
+ * listener and timer afterwards (long-lived signals would otherwise collect one per wait).
+ */
+function waitFor(register: (wake: () => void) => void, signal?: AbortSignal, ms?: number) {
+  return new Promise<void>((resolve) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const done = () => {
+      signal?.removeEventListener('abort', done);
+      if (timer !== undefined) clearTimeout(timer);
+      resolve();
+    };
+    register(done);
+    signal?.addEventListener('abort', done, { once: true });
+    if (ms !== undefined) timer = setTimeout(done, ms);
+  });
 }

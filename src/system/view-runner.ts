@@ -84,6 +84,7 @@ export class ViewRunner {
   #applied = 0;
   #deadLetters = 0;
   #rebuildStart: Record<string, number> | null = null;
+  #rebuildTarget: Record<string, number> | null = null;
   #error: string | null = null;
   #lastCheckpoint = 0;
   readonly #waiters = new Set<() => void>();
@@ -181,6 +182,7 @@ export class ViewRunner {
     return new Promise((resolve) => {
       const done = () => {
         this.#waiters.delete(done);
+        signal?.removeEventListener('abort', done);
         resolve();
       };
       this.#waiters.add(done);
@@ -445,7 +447,11 @@ export class ViewRunner {
 
   async #maybePromote(partitions: readonly string[]): Promise<void> {
     if (this.#phase !== 'building') return;
-    for (const tp of partitions) if ((this.#position[tp] ?? 0) < (this.#ends[tp] ?? 0)) return;
+    // Promote on reaching the log end as it was when building started (not the moving end),
+    // so a steady stream of writes cannot starve the swap; the version goes on live from there.
+    this.#rebuildTarget ??= { ...this.#ends };
+    for (const tp of partitions)
+      if ((this.#position[tp] ?? 0) < (this.#rebuildTarget[tp] ?? 0)) return;
     if (Object.keys(this.#committed).length === 0)
       await this.#store!.apply([], { ...this.#position });
     this.#committed = { ...this.#position };
