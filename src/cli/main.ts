@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { isUnbundledError } from '../core/index.ts';
+import { registerDlqCommands } from './commands/dlq.ts';
 import { registerLogCommands } from './commands/log.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerSystemCommands } from './commands/system.ts';
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .option('-d, --data <dir>', 'data directory', process.env.UNBUNDLED_DATA ?? '.data');
   registerSystemCommands(program);
+  registerDlqCommands(program);
   registerLogCommands(program);
   registerStatusCommand(program);
   registerViewsCommand(program);
