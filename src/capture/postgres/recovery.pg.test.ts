@@ -79,7 +79,7 @@ describe('postgres capture recovery', () => {
       await cap.stop();
       await cleanup();
     }
-  });
+  }, 150_000);
 
   it('carries DDL (add/drop/alter column, new table, TRUNCATE) with schema versions', async () => {
     const url = await server.createDatabase('ddl');
