@@ -52,6 +52,13 @@ export function recordBytes(r: RecordInput): number {
   return n;
 }
 
+/** Bytes of the frame holding records of `sizes` (each `recordBytes(record)`). */
+export function frameBytes(sizes: readonly number[]): number {
+  let total = FRAME_HEADER_BYTES;
+  for (const s of sizes) total += s;
+  return total;
+}
+
 /**
  * Encode records into one frame Buffer. `sizes[i]` must be `recordBytes(records[i])`.
  * Records without a timestamp get `now`. Offsets are `baseOffset + i` unless given.
@@ -62,9 +69,23 @@ export function encodeFrame(
   baseOffset: number,
   now: number,
 ): Buffer {
-  let total = FRAME_HEADER_BYTES;
-  for (const s of sizes) total += s;
-  const buf = Buffer.allocUnsafe(total);
+  const buf = Buffer.allocUnsafe(frameBytes(sizes));
+  encodeFrameInto(buf, records, baseOffset, now);
+  return buf;
+}
+
+/**
+ * Encode records as one frame into `buf`, which must be exactly `frameBytes(sizes)` long
+ * (e.g. a slice of a reused write buffer, so appends allocate nothing per batch). Throws,
+ * without writing outside `buf`, when the records do not fill it exactly.
+ */
+export function encodeFrameInto(
+  buf: Buffer,
+  records: readonly (RecordInput | OffsetRecord)[],
+  baseOffset: number,
+  now: number,
+): void {
+  const total = buf.length;
   const v = new DataView(buf.buffer, buf.byteOffset, total);
   let p = FRAME_HEADER_BYTES;
   let maxTs = 0;
@@ -77,8 +98,8 @@ export function encodeFrame(
     if (ts > maxTs) maxTs = ts;
     p = writeRecord(buf, v, p, r, lastDelta, ts);
   }
+  if (p !== total) throw new Error(`frame encoding wrote ${p} bytes, expected ${total}`);
   writeHeader(buf, total, baseOffset, lastDelta, records.length, maxTs);
-  return buf;
 }
 
 function writeRecord(

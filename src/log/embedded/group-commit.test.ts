@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GroupCommit } from './group-commit.ts';
+import { coalesce, GroupCommit } from './group-commit.ts';
 
 /** A flush the test completes by hand: records each group it was given. */
 function manualFlush() {
@@ -61,5 +61,69 @@ describe('GroupCommit', () => {
     m.finish[0]!();
     await room;
     expect(roomy).toBe(true);
+  });
+
+  // Planted bug, seen failing: reusing the arena being flushed for the next frames (in #run,
+  // `this.#fill = flushing` instead of `this.#fill = this.#spare`) made the first group's bytes
+  // read 9 while its flush was still running.
+  it('encodes frames into a reused buffer that no unfinished flush still reads', async () => {
+    const snapshots: number[][][] = [];
+    const finish: (() => void)[] = [];
+    const flushed: Buffer[][] = [];
+    const gc = new GroupCommit(
+      (frames) => {
+        flushed.push(frames);
+        snapshots.push(frames.map((f) => [...f]));
+        return new Promise<void>((resolve) => finish.push(resolve));
+      },
+      0,
+      1 << 20,
+    );
+    const fill = (id: number) => (t: Buffer) => void t.fill(id);
+    const first = [gc.enqueueEncoded(8, fill(1)), gc.enqueueEncoded(8, fill(2))];
+    await tick();
+    expect(coalesce(flushed[0]!)).toHaveLength(1); // back to back: written as one buffer
+    // While the first flush runs, the next frames must land elsewhere.
+    const second = [gc.enqueueEncoded(8, fill(9)), gc.enqueueEncoded(8, fill(9))];
+    expect(flushed[0]!.map((f) => [...f])).toEqual(snapshots[0]);
+    finish[0]!();
+    await Promise.all(first);
+    await tick();
+    finish[1]!();
+    await Promise.all(second);
+    // Third group: reuses the first arena, now that its flush settled.
+    const third = gc.enqueueEncoded(8, fill(7));
+    await tick();
+    expect(flushed[2]![0]!.buffer).toBe(flushed[0]![0]!.buffer);
+    finish[2]!();
+    await third;
+  });
+
+  it('queues nothing when encoding throws', async () => {
+    const m = manualFlush();
+    const gc = new GroupCommit(m.flush, 0, 1 << 20);
+    expect(() =>
+      gc.enqueueEncoded(8, () => {
+        throw new Error('bad record');
+      }),
+    ).toThrow('bad record');
+    const ok = gc.enqueueEncoded(8, (t) => void t.fill(5));
+    await tick();
+    expect(m.groups).toEqual([[5]]);
+    m.finish[0]!();
+    await ok;
+  });
+});
+
+describe('coalesce', () => {
+  it('joins adjacent views of one buffer and keeps others apart, bytes in order', () => {
+    const a = Buffer.from([1, 2, 3, 4, 5, 6]);
+    const other = Buffer.from([7, 8]);
+    const out = coalesce([a.subarray(0, 2), a.subarray(2, 4), other, a.subarray(4, 6)]);
+    expect(out.map((b) => [...b])).toEqual([
+      [1, 2, 3, 4],
+      [7, 8],
+      [5, 6],
+    ]);
   });
 });

@@ -9,6 +9,12 @@
  *
  * A failed flush rejects its frames and every queued frame (their offsets follow the failed
  * ones), and nothing is retried: the owner decides how to recover.
+ *
+ * Write buffers: `enqueueEncoded` encodes a frame straight into a reused buffer (an arena), so
+ * the frames of one group are contiguous and a flush writes them as one buffer (`coalesce`).
+ * Two arenas alternate: one fills while the other is being flushed; an arena is reused only
+ * after its flush settled, so no write ever sees bytes change under it. Allocating fresh
+ * memory per batch cost more than the write itself (page faults, GC of external memory).
  */
 export class GroupCommit {
   readonly #flush: (frames: Buffer[]) => Promise<void>;
@@ -20,6 +26,11 @@ export class GroupCommit {
   readonly #maxQueuedBytes: number;
   #queuedBytes = 0;
   #roomWaiters: (() => void)[] = [];
+  /** The arena new frames are encoded into, and how much of it is taken. */
+  #fill: Buffer | undefined;
+  #used = 0;
+  /** A flushed arena, ready to become the next `#fill`. */
+  #spare: Buffer | undefined;
 
   constructor(
     flush: (frames: Buffer[]) => Promise<void>,
@@ -29,6 +40,11 @@ export class GroupCommit {
     this.#flush = flush;
     this.#lingerMs = lingerMs;
     this.#maxQueuedBytes = maxQueuedBytes;
+  }
+
+  /** Whether the queue has room for more bytes now (else await `room()`). */
+  get hasRoom(): boolean {
+    return this.#queuedBytes < this.#maxQueuedBytes;
   }
 
   /** Resolves when the queue has room for more bytes (immediately when it has). */
@@ -47,6 +63,45 @@ export class GroupCommit {
     });
   }
 
+  /**
+   * Queue a frame of `size` bytes that `encode` writes into the buffer it is given (a slice of
+   * the current arena); resolves once it is durable. If `encode` throws, nothing is queued.
+   */
+  enqueueEncoded(size: number, encode: (target: Buffer) => void): Promise<void> {
+    const frame = this.#reserve(size);
+    try {
+      encode(frame);
+    } catch (err) {
+      if (frame.buffer === this.#fill?.buffer) this.#used -= size;
+      throw err;
+    }
+    return this.enqueue(frame);
+  }
+
+  #reserve(size: number): Buffer {
+    if (size > MAX_ARENA_BYTES / 4) return Buffer.allocUnsafeSlow(size);
+    let a = this.#fill;
+    if (a === undefined || this.#used + size > a.length) {
+      // Too small: take the spare if it fits, else a bigger arena. A replaced arena that holds
+      // queued frames stays referenced by them until their flush and is then dropped.
+      const cap = Math.max(MIN_ARENA_BYTES, a === undefined ? 0 : a.length * 2);
+      const spare = this.#spare;
+      if (spare !== undefined && spare.length >= size && spare !== a) {
+        a = spare;
+        this.#spare = undefined;
+      } else {
+        let n = cap;
+        while (n < size) n *= 2;
+        a = Buffer.allocUnsafeSlow(Math.min(n, MAX_ARENA_BYTES));
+      }
+      this.#fill = a;
+      this.#used = 0;
+    }
+    const frame = a.subarray(this.#used, this.#used + size);
+    this.#used += size;
+    return frame;
+  }
+
   /** Resolves when nothing is queued or being flushed. */
   drained(): Promise<void> {
     if (!this.#running && !this.#scheduled && this.#queue.length === 0) return Promise.resolve();
@@ -57,6 +112,7 @@ export class GroupCommit {
   rejectQueued(err: unknown): void {
     const queued = this.#queue;
     this.#queue = [];
+    this.#used = 0; // the queued frames are dropped, never written: their bytes may be reused
     this.#release(queued);
     for (const p of queued) p.reject(err);
   }
@@ -86,6 +142,11 @@ export class GroupCommit {
       const group = this.#queue;
       this.#queue = [];
       this.#release(group);
+      const flushing = this.#fill;
+      const bytes = this.#used;
+      this.#fill = this.#spare;
+      this.#used = 0;
+      this.#spare = undefined;
       try {
         await this.#flush(group.map((p) => p.frame));
         for (const p of group) p.resolve();
@@ -93,12 +154,50 @@ export class GroupCommit {
         for (const p of group) p.reject(err);
         this.rejectQueued(err);
       }
+      // The flush settled: nothing reads `flushing` any more. Keep it for reuse unless it is
+      // far bigger than the traffic (then a smaller one is allocated when needed).
+      if (
+        flushing !== undefined &&
+        (bytes * 16 >= flushing.length || flushing.length <= MIN_ARENA_BYTES)
+      ) {
+        if (this.#fill === undefined) this.#fill = flushing;
+        else this.#spare = flushing;
+      }
     }
     this.#running = false;
     const idle = this.#idle;
     this.#idle = [];
     for (const f of idle) f();
   }
+}
+
+const MIN_ARENA_BYTES = 64 * 1024;
+const MAX_ARENA_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Join frames that lie back to back in the same memory (one arena) into single views, so a
+ * group is written with as few buffers as possible. The bytes and their order are unchanged.
+ */
+export function coalesce(frames: readonly Buffer[]): Buffer[] {
+  const out: Buffer[] = [];
+  let first: Buffer | undefined;
+  let end = 0;
+  const close = () => {
+    if (first === undefined) return;
+    const len = end - first.byteOffset;
+    out.push(len === first.length ? first : Buffer.from(first.buffer, first.byteOffset, len));
+  };
+  for (const f of frames) {
+    if (first !== undefined && f.buffer === first.buffer && f.byteOffset === end) {
+      end += f.length;
+      continue;
+    }
+    close();
+    first = f;
+    end = f.byteOffset + f.length;
+  }
+  close();
+  return out;
 }
 
 interface Pending {

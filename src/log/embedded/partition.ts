@@ -3,9 +3,9 @@ import { type RecordInput, UnbundledError } from '../../core/index.ts';
 import { invalidArgument, LOG_ERROR_CODES, logClosed } from '../errors.ts';
 import type { AppendResult } from '../types.ts';
 import { mkdirDurable } from './atomic-file.ts';
-import { encodeFrame, readFrameHeader, recordBytes } from './batch-codec.ts';
+import { encodeFrameInto, frameBytes, readFrameHeader, recordBytes } from './batch-codec.ts';
 import { writeAll } from './fs-ops.ts';
-import { GroupCommit } from './group-commit.ts';
+import { coalesce, GroupCommit } from './group-commit.ts';
 import { OffsetIndex } from './offset-index.ts';
 import type { ResolvedOptions } from './options.ts';
 import { refreshSegments } from './read-only-refresh.ts';
@@ -93,13 +93,16 @@ export class Partition {
   async append(records: readonly RecordInput[]): Promise<AppendResult> {
     if (this.#o.readOnly) throw readOnlyError(`append to ${this.topic}/${this.id}`);
     const sizes = this.#validate(records);
-    await this.#commit.room();
+    if (!this.#commit.hasRoom) await this.#commit.room();
     if (this.#failed !== undefined || this.#recovering) await this.#recover();
     if (this.#closed) throw logClosed();
     const base = this.#nextOffset;
+    const now = Date.now();
+    const durable = this.#commit.enqueueEncoded(frameBytes(sizes), (target) =>
+      encodeFrameInto(target, records, base, now),
+    );
     this.#nextOffset += records.length;
-    const frame = encodeFrame(records, sizes, base, Date.now());
-    await this.#commit.enqueue(frame);
+    await durable;
     return { partition: this.id, baseOffset: base, lastOffset: base + records.length - 1 };
   }
 
@@ -164,7 +167,7 @@ export class Partition {
     try {
       if (this.active.size >= this.#o.segmentBytes) await this.#roll();
       const seg = this.active;
-      await writeAll(this.#o.fs, this.#writeFd, frames, seg.size);
+      await writeAll(this.#o.fs, this.#writeFd, coalesce(frames), seg.size);
       await this.#o.fs.fdatasync(this.#writeFd);
       this.#advance(seg, frames);
     } catch (cause) {
