@@ -281,18 +281,7 @@ export class ViewRunner {
     this.#setPhase('restoring');
     for (const tp of lagging) {
       const to = this.#committed[tp]!;
-      const { topic, partition } = parsePartitionKey(tp);
-      const from = this.#position[tp] ?? 0;
-      const columns = this.#schemas[tp] ?? [];
-      for await (const chunk of readTransactions(
-        this.#o.log,
-        topic,
-        partition,
-        from,
-        signal,
-        columns,
-        false,
-      )) {
+      for await (const chunk of this.#transactions(tp, signal, false)) {
         if (chunk.next > to) throw replayOvershoot(this.name, tp, to, chunk.next);
         this.#feed(chunk, tp, []);
         this.#g.graph.run();
@@ -369,26 +358,29 @@ export class ViewRunner {
   }
 
   async #pump(tp: string, channel: Channel<TxChunk>, signal: AbortSignal): Promise<void> {
-    const at = tp.lastIndexOf('/');
-    const topic = tp.slice(0, at);
-    const partition = Number(tp.slice(at + 1));
     try {
-      const from = this.#position[tp]!;
-      const columns = this.#schemas[tp] ?? [];
-      for await (const chunk of readTransactions(
-        this.#o.log,
-        topic,
-        partition,
-        from,
-        signal,
-        columns,
-      )) {
+      for await (const chunk of this.#transactions(tp, signal, true)) {
         await channel.push(chunk, signal);
         if (signal.aborted) return;
       }
     } catch (err) {
       if (!signal.aborted) channel.fail(err);
     }
+  }
+
+  /** Whole transactions of partition `tp` from the runner's position, with its schema. */
+  #transactions(tp: string, signal: AbortSignal, follow: boolean) {
+    const { topic, partition } = parsePartitionKey(tp);
+    const columns = this.#schemas[tp] ?? [];
+    return readTransactions(
+      this.#o.log,
+      topic,
+      partition,
+      this.#position[tp] ?? 0,
+      signal,
+      columns,
+      follow,
+    );
   }
 
   async #waitForTopics(signal: AbortSignal): Promise<string[]> {
@@ -464,8 +456,8 @@ export class ViewRunner {
 
   async #refreshEnds(partitions: readonly string[]): Promise<void> {
     for (const tp of partitions) {
-      const at = tp.lastIndexOf('/');
-      const { end } = await this.#o.log.offsets(tp.slice(0, at), Number(tp.slice(at + 1)));
+      const { topic, partition } = parsePartitionKey(tp);
+      const { end } = await this.#o.log.offsets(topic, partition);
       this.#ends[tp] = end;
     }
   }
