@@ -16,6 +16,9 @@ function manualFlush() {
 
 const tick = () => new Promise((r) => setImmediate(r));
 const frame = (id: number, size = 10) => Buffer.alloc(size, id);
+const ticks = async () => {
+  for (let i = 0; i < 3; i++) await tick();
+};
 
 describe('GroupCommit', () => {
   it('gathers frames queued during a flush into the next single flush', async () => {
@@ -112,6 +115,68 @@ describe('GroupCommit', () => {
     expect(m.groups).toEqual([[5]]);
     m.finish[0]!();
     await ok;
+  });
+});
+
+/** Two-step flush completed by hand: the test sees each write and each sync. */
+function manualSteps() {
+  const log: string[] = [];
+  const syncs: ((err?: Error) => void)[] = [];
+  const steps = {
+    write: async (frames: Buffer[]) => {
+      const ids = frames.map((f) => f[0]!).join('');
+      log.push(`write ${ids}`);
+      return ids;
+    },
+    sync: (ids: string) => {
+      log.push(`sync ${ids}`);
+      return new Promise<void>((resolve, reject) =>
+        syncs.push((err) => (err ? reject(err) : resolve())),
+      );
+    },
+  };
+  return { steps, log, syncs };
+}
+
+describe('GroupCommit pipeline', () => {
+  it('writes the next group while the previous one syncs, and syncs it only after', async () => {
+    const m = manualSteps();
+    const gc = new GroupCommit(m.steps, 0, 1 << 20);
+    const a = gc.enqueue(frame(1));
+    await ticks();
+    const b = gc.enqueue(frame(2));
+    await ticks();
+    expect(m.log).toEqual(['write 1', 'sync 1', 'write 2']);
+    let bDone = false;
+    void b.then(() => {
+      bDone = true;
+    });
+    m.syncs[0]!();
+    await a;
+    await ticks();
+    expect(m.log).toEqual(['write 1', 'sync 1', 'write 2', 'sync 2']);
+    expect(bDone).toBe(false);
+    m.syncs[1]!();
+    await b;
+  });
+
+  // Planted bug, seen failing: dropping the `if (!ok)` branch in #run (so the group written
+  // behind a failed sync goes on to its own sync) issued "sync 2" and left `b` waiting for it
+  // instead of rejecting (the test timed out).
+  it('a failed sync rejects the group written behind it, which is never synced', async () => {
+    const m = manualSteps();
+    const gc = new GroupCommit(m.steps, 0, 1 << 20);
+    const a = gc.enqueue(frame(1));
+    await ticks();
+    const b = gc.enqueue(frame(2));
+    await ticks();
+    const c = gc.enqueue(frame(3));
+    m.syncs[0]!(new Error('EIO'));
+    await expect(a).rejects.toThrow('EIO');
+    await expect(b).rejects.toThrow('EIO');
+    await expect(c).rejects.toThrow('EIO');
+    await gc.drained();
+    expect(m.log).toEqual(['write 1', 'sync 1', 'write 2']);
   });
 });
 

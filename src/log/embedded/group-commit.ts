@@ -4,6 +4,11 @@
  * frames gather for the next one, so under load each fsync covers many batches. `lingerMs > 0`
  * waits that long before a flush to gather more (trading latency for fewer fsyncs).
  *
+ * A flush has two steps, `write` then `sync`, and they are pipelined: the next group is
+ * written while the previous group's sync runs, and its own sync starts only after that one
+ * settled. A group is acknowledged only after its own sync; when a sync fails, the group
+ * written behind it is rejected too (the owner truncates what was never made durable).
+ *
  * The bytes waiting for a flush are bounded (`maxQueuedBytes`, strategy: block): `room()`
  * resolves when there is space, so producers feel backpressure instead of growing memory.
  *
@@ -12,12 +17,12 @@
  *
  * Write buffers: `enqueueEncoded` encodes a frame straight into a reused buffer (an arena), so
  * the frames of one group are contiguous and a flush writes them as one buffer (`coalesce`).
- * Two arenas alternate: one fills while the other is being flushed; an arena is reused only
- * after its flush settled, so no write ever sees bytes change under it. Allocating fresh
+ * Arenas are recycled: one fills while others are being flushed; an arena is reused only after
+ * its group's flush settled, so no write ever sees bytes change under it. Allocating fresh
  * memory per batch cost more than the write itself (page faults, GC of external memory).
  */
-export class GroupCommit {
-  readonly #flush: (frames: Buffer[]) => Promise<void>;
+export class GroupCommit<T = void> {
+  readonly #steps: FlushSteps<T>;
   readonly #lingerMs: number;
   #queue: Pending[] = [];
   #running = false;
@@ -29,15 +34,17 @@ export class GroupCommit {
   /** The arena new frames are encoded into, and how much of it is taken. */
   #fill: Buffer | undefined;
   #used = 0;
-  /** A flushed arena, ready to become the next `#fill`. */
-  #spare: Buffer | undefined;
+  /** Flushed arenas, ready to become the next `#fill`. */
+  #free: Buffer[] = [];
 
+  /** `flush`: the two steps, or one function that makes the frames durable by itself. */
   constructor(
-    flush: (frames: Buffer[]) => Promise<void>,
+    flush: FlushSteps<T> | ((frames: Buffer[]) => Promise<T>),
     lingerMs: number,
     maxQueuedBytes: number,
   ) {
-    this.#flush = flush;
+    this.#steps =
+      typeof flush === 'function' ? { write: flush, sync: () => Promise.resolve() } : flush;
     this.#lingerMs = lingerMs;
     this.#maxQueuedBytes = maxQueuedBytes;
   }
@@ -59,6 +66,7 @@ export class GroupCommit {
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ frame, resolve, reject });
       this.#queuedBytes += frame.length;
+      this.#wake?.();
       this.#schedule();
     });
   }
@@ -85,10 +93,10 @@ export class GroupCommit {
       // Too small: take the spare if it fits, else a bigger arena. A replaced arena that holds
       // queued frames stays referenced by them until their flush and is then dropped.
       const cap = Math.max(MIN_ARENA_BYTES, a === undefined ? 0 : a.length * 2);
-      const spare = this.#spare;
-      if (spare !== undefined && spare.length >= size && spare !== a) {
-        a = spare;
-        this.#spare = undefined;
+      const spare = this.#free.findIndex((b) => b.length >= size);
+      if (spare >= 0) {
+        a = this.#free[spare]!;
+        this.#free.splice(spare, 1);
       } else {
         let n = cap;
         while (n < size) n *= 2;
@@ -138,37 +146,95 @@ export class GroupCommit {
 
   async #run(): Promise<void> {
     this.#running = true;
-    while (this.#queue.length > 0) {
+    // The previous group's sync, settling with whether it succeeded.
+    let syncing: Promise<boolean> | undefined;
+    for (;;) {
+      if (this.#queue.length === 0) {
+        if (syncing === undefined) break;
+        // Wait for the sync to settle or for a frame to arrive (then write it meanwhile).
+        const arrived = await Promise.race([
+          syncing.then(() => false),
+          new Promise<boolean>((resolve) => {
+            this.#wake = () => resolve(true);
+          }),
+        ]);
+        this.#wake = undefined;
+        if (arrived)
+          await new Promise((r) => setImmediate(r)); // gather the rest, as #schedule
+        else syncing = undefined; // settled; a failure already rejected everything queued
+        continue;
+      }
       const group = this.#queue;
       this.#queue = [];
       this.#release(group);
-      const flushing = this.#fill;
+      const arena = this.#fill;
       const bytes = this.#used;
-      this.#fill = this.#spare;
+      this.#fill = this.#free.pop();
       this.#used = 0;
-      this.#spare = undefined;
-      try {
-        await this.#flush(group.map((p) => p.frame));
-        for (const p of group) p.resolve();
-      } catch (err) {
+      const fail = (err: unknown) => {
         for (const p of group) p.reject(err);
         this.rejectQueued(err);
+        this.#recycle(arena, bytes);
+      };
+      let token: T;
+      try {
+        token = await this.#steps.write(group.map((p) => p.frame));
+      } catch (err) {
+        if (syncing !== undefined) await syncing;
+        syncing = undefined;
+        fail(err);
+        continue;
       }
-      // The flush settled: nothing reads `flushing` any more. Keep it for reuse unless it is
-      // far bigger than the traffic (then a smaller one is allocated when needed).
-      if (
-        flushing !== undefined &&
-        (bytes * 16 >= flushing.length || flushing.length <= MIN_ARENA_BYTES)
-      ) {
-        if (this.#fill === undefined) this.#fill = flushing;
-        else this.#spare = flushing;
+      if (syncing !== undefined) {
+        const ok = await syncing;
+        syncing = undefined;
+        if (!ok) {
+          // Written behind a failed sync: never acknowledged (the owner truncates it).
+          fail(this.#syncError);
+          continue;
+        }
       }
+      syncing = this.#steps.sync(token).then(
+        () => {
+          for (const p of group) p.resolve();
+          this.#recycle(arena, bytes);
+          return true;
+        },
+        (err: unknown) => {
+          this.#syncError = err;
+          fail(err);
+          return false;
+        },
+      );
     }
     this.#running = false;
     const idle = this.#idle;
     this.#idle = [];
     for (const f of idle) f();
   }
+
+  #syncError: unknown;
+  /** Set while #run waits on a sync with nothing queued: wakes it when a frame arrives. */
+  #wake: (() => void) | undefined;
+
+  /**
+   * A group's flush settled: nothing reads its arena any more. Keep it for reuse unless it is
+   * far bigger than the traffic (then a smaller one is allocated when needed).
+   */
+  #recycle(arena: Buffer | undefined, bytes: number): void {
+    if (arena === undefined) return;
+    if (bytes * 16 < arena.length && arena.length > MIN_ARENA_BYTES) return;
+    if (this.#fill === undefined) this.#fill = arena;
+    else if (this.#free.length < 2) this.#free.push(arena);
+  }
+}
+
+/** The two steps of a group flush (see `GroupCommit`). */
+export interface FlushSteps<T> {
+  /** Write the frames (not yet durable); resolves with what `sync` needs. */
+  write(frames: Buffer[]): Promise<T>;
+  /** Make what `write` wrote durable. */
+  sync(token: T): Promise<void>;
 }
 
 const MIN_ARENA_BYTES = 64 * 1024;

@@ -25,7 +25,11 @@ export class Partition {
   #segments: Segment[];
   #writeFd: number;
   #nextOffset: number;
-  readonly #commit: GroupCommit;
+  readonly #commit: GroupCommit<Written>;
+  /** End of the bytes written to the active segment (durable or not): where the next write goes. */
+  #written: number;
+  /** The sync in flight, if any (a roll waits for it before closing the descriptor). */
+  #syncing: Promise<void> | undefined;
   #failed: unknown;
   #recovering: Promise<void> | undefined;
   #waiters = new Set<() => void>();
@@ -47,8 +51,9 @@ export class Partition {
     this.#segments = segs;
     this.#writeFd = fd;
     this.#nextOffset = segs[segs.length - 1]!.lastOffset + 1;
-    this.#commit = new GroupCommit(
-      (frames) => this.#writeGroup(frames),
+    this.#written = this.active.size;
+    this.#commit = new GroupCommit<Written>(
+      { write: (frames) => this.#writeGroup(frames), sync: (w) => this.#syncGroup(w) },
       o.lingerMs,
       o.maxQueuedBytes,
     );
@@ -162,18 +167,42 @@ export class Partition {
     return sizes;
   }
 
-  async #writeGroup(frames: Buffer[]): Promise<void> {
+  /** Group commit, step 1: write the group after what is written (the previous may still sync). */
+  async #writeGroup(frames: Buffer[]): Promise<Written> {
     if (this.#failed !== undefined) throw this.#failed;
     try {
-      if (this.active.size >= this.#o.segmentBytes) await this.#roll();
+      if (this.#written >= this.#o.segmentBytes) {
+        // Roll only once everything written is durable: the old descriptor and index close.
+        await this.#syncing?.catch(() => {});
+        if (this.#failed !== undefined) throw this.#failed;
+        await this.#roll();
+        this.#written = 0;
+      }
       const seg = this.active;
-      await writeAll(this.#o.fs, this.#writeFd, coalesce(frames), seg.size);
-      await this.#o.fs.fdatasync(this.#writeFd);
-      this.#advance(seg, frames);
+      const fd = this.#writeFd;
+      this.#written += await writeAll(this.#o.fs, fd, coalesce(frames), this.#written);
+      return { seg, fd, frames };
     } catch (cause) {
-      this.#failed = ioError(this.topic, this.id, cause);
+      this.#failed ??= ioError(this.topic, this.id, cause);
       throw this.#failed;
     }
+  }
+
+  /** Group commit, step 2: fdatasync, then readers may see the group. */
+  #syncGroup(w: Written): Promise<void> {
+    const run = async () => {
+      if (this.#failed !== undefined) throw this.#failed;
+      try {
+        await this.#o.fs.fdatasync(w.fd);
+      } catch (cause) {
+        this.#failed ??= ioError(this.topic, this.id, cause);
+        throw this.#failed;
+      }
+      this.#advance(w.seg, w.frames);
+    };
+    const p = run();
+    this.#syncing = p;
+    return p;
   }
 
   #advance(seg: Segment, frames: Buffer[]): void {
@@ -237,6 +266,7 @@ export class Partition {
       this.#writeFd = fd;
       await fs.ftruncate(fd, this.active.size);
       await fs.fsync(fd);
+      this.#written = this.active.size;
       this.#nextOffset = this.active.lastOffset + 1;
       this.#failed = undefined;
       this.#o.logger.warn(
@@ -275,6 +305,13 @@ export class Partition {
   #notify(): void {
     for (const w of [...this.#waiters]) w();
   }
+}
+
+/** What a group write leaves for its sync. */
+interface Written {
+  readonly seg: Segment;
+  readonly fd: number;
+  readonly frames: Buffer[];
 }
 
 function tooLarge(what: string, limit: number, option: string): UnbundledError {
