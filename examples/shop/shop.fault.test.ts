@@ -13,6 +13,8 @@
  *   a kill after the snapshot's commit made the capture refuse to start; a resumed view lost
  *   its table schema and dead-lettered every row; replaying one input silently while another
  *   went live moved a view's position backwards (VIEW_POSITION_CONFLICT).
+ *   A redone initial snapshot left rows of the partial one that had been deleted meanwhile
+ *   (now each table of a redone snapshot starts with a truncate).
  * - planted: reading the log from the store's position without restoring the checkpoint
  *   (failed with SYSTEM_SCHEMA_UNKNOWN in the children).
  * Not caught (three attempts): restoring the checkpoint's schemas but not the operator state.

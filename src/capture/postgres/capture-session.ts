@@ -130,14 +130,15 @@ export class CaptureSession {
     if (slot === null) {
       const captured = state.snapshotDone || this.#writer.lastCommittedLsn !== null;
       if (captured && !ownUnfinished) throw slotDropped(o.slot);
-      await this.#createSlotAndSnapshot();
+      await this.#createSlotAndSnapshot(ownUnfinished);
     } else {
       await this.#waitSlotFree(slot);
       this.#acked = slot.confirmedFlushLsn ? parseLsn(slot.confirmedFlushLsn) : 0n;
     }
   }
 
-  async #createSlotAndSnapshot(): Promise<void> {
+  /** `redo`: an unfinished snapshot of ours may be in the log; the new one must replace it. */
+  async #createSlotAndSnapshot(redo: boolean): Promise<void> {
     const o = this.#o;
     // Claim the slot name durably BEFORE creating it: a crash between the two must make the next
     // start redo the snapshot, not mistake our half-made slot for one whose data is captured.
@@ -154,6 +155,7 @@ export class CaptureSession {
         registry: this.#registry,
         state: this.#state,
         chunkRecords: o.batchRecords,
+        reset: redo,
         onProgress: (p) => {
           o.onSnapshotProgress(p);
           this.#status.publish({ type: 'snapshot', progress: p });

@@ -7,7 +7,7 @@ import type { ChangeWriter } from './change-writer.ts';
 import { parseCopyLine } from './copy-text.ts';
 import type { RelationColumn } from './pgoutput-messages.ts';
 import type { RelationInfo, RelationRegistry } from './relation-registry.ts';
-import { readOf, type TxContext } from './row-events.ts';
+import { readOf, type TxContext, truncateOf } from './row-events.ts';
 import { qualified, quoteIdent, type TableRef } from './table-ref.ts';
 
 /** Progress of an initial snapshot, reported about once a second. */
@@ -31,6 +31,12 @@ export interface SnapshotContext {
   readonly state: CaptureStateStore;
   readonly chunkRecords: number;
   readonly onProgress: (p: SnapshotProgress) => void;
+  /**
+   * This snapshot replaces an unfinished earlier one (a crash mid-snapshot): each table's rows
+   * start with a truncate in the same snapshot transaction, so consumers retract what the partial
+   * snapshot asserted — rows deleted since it was taken would otherwise stay forever.
+   */
+  readonly reset?: boolean;
 }
 
 /**
@@ -75,13 +81,17 @@ async function snapshotTable(
   await ctx.writer.prepareTopic(rel.topic);
   ctx.writer.add(rel.topic, null, ctx.registry.schemaOf(rel), 0, 0);
   rel.announced = true;
+  let seq = 0;
+  if (ctx.reset) {
+    ctx.writer.add(rel.topic, null, truncateOf(rel, ctx.tx, seq), seq, 1);
+    seq++;
+  }
   const cols = rel.columns.map((c) => quoteIdent(c.name)).join(', ');
   const stream = client.query(copyTo(`COPY (SELECT ${cols} FROM ${qualified(t)}) TO STDOUT`));
   const decoder = new StringDecoder('utf8');
   const started = Date.now();
   let lastReport = started;
   let rest = '';
-  let seq = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     const text = rest + decoder.write(chunk);
     let start = 0;
