@@ -11,7 +11,9 @@
  *   each view's store (`runner.onCommit`), at about 1k tx/s; the search view in its own run;
  * - replay: a memory view with a groupBy aggregate rebuilt from offset 0 of the captured log.
  * Sizes: VIEWS_BENCH_ROWS (store rows, default 100k), VIEWS_BENCH_BACKLOG (default 200k),
- * VIEWS_BENCH_SECONDS (freshness run length, default 8), VIEWS_BENCH_RATE (tx/s, default 1000).
+ * VIEWS_BENCH_SECONDS (freshness run length, default 8), VIEWS_BENCH_RATE (tx/s, default 1000),
+ * VIEWS_BENCH_TX_ROWS (rows per backlog transaction, default 50), VIEWS_BENCH_CHECKPOINT_MS
+ * (the runtime's checkpoint interval, for experiments; default the runtime's).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -51,6 +53,9 @@ const RATE = env('VIEWS_BENCH_RATE', 1000);
  */
 const TX_ROWS = env('VIEWS_BENCH_TX_ROWS', 50);
 const BATCH = 5000;
+/** Runtime checkpoint interval (ms) for an experiment; unset: the runtime's default (5 s). */
+const CHECKPOINT_MS = process.env.VIEWS_BENCH_CHECKPOINT_MS;
+const runOpts = CHECKPOINT_MS === undefined ? {} : { checkpointIntervalMs: Number(CHECKPOINT_MS) };
 const quiet = { info() {}, warn() {}, error() {} };
 const log = (msg: string) => process.stderr.write(`views: ${msg}\n`);
 const perSecond = (n: number, startedMs: number) =>
@@ -442,7 +447,7 @@ export default async function views(_args: readonly string[]): Promise<BenchResu
       await srcPool.query(orders.ddl!);
       // Create the slot on an empty table (no snapshot of the backlog: it comes through
       // logical replication), then stop before the backlog is written.
-      const prime = await startSystem(system, { dataDir, views: [], env: {} });
+      const prime = await startSystem(system, { dataDir, views: [], env: {}, ...runOpts });
       await waitCaptured(prime, await currentLsn(srcPool));
       await prime.stop();
       log(`committing a backlog of ${BACKLOG} orders (${TX_ROWS}-row transactions)`);
@@ -450,7 +455,7 @@ export default async function views(_args: readonly string[]): Promise<BenchResu
       const endLsn = await currentLsn(srcPool);
       log('starting the runtime: Postgres + Redis + DuckDB views catching up');
       const t0 = performance.now();
-      const rt = await startSystem(system, { dataDir, views: E2E_VIEWS, env: {} });
+      const rt = await startSystem(system, { dataDir, views: E2E_VIEWS, env: {}, ...runOpts });
       try {
         await waitCaptured(rt, endLsn);
         const tCaptured = performance.now();
@@ -511,7 +516,12 @@ export default async function views(_args: readonly string[]): Promise<BenchResu
 
       // --- search freshness, its own runtime (the search view first catches up the backlog)
       log('search view: catching up, then freshness');
-      const rs = await startSystem(system, { dataDir, views: ['orders_search'], env: {} });
+      const rs = await startSystem(system, {
+        dataDir,
+        views: ['orders_search'],
+        env: {},
+        ...runOpts,
+      });
       try {
         await waitCaptured(rs, await currentLsn(srcPool));
         await rs.waitForViews(600_000);
@@ -554,6 +564,7 @@ export default async function views(_args: readonly string[]): Promise<BenchResu
               capture: false,
               views: ['user_totals_mem'],
               env: {},
+              ...runOpts,
             });
             try {
               await rr.waitForViews(600_000);
