@@ -77,7 +77,8 @@ export async function sqlOracle(
     revenue: string;
     orders: string;
   }>(
-    `with wm as (select max(created_at) - interval '5 seconds' as w from orders)
+    `with wm as (select max(o.created_at) - interval '5 seconds' as w
+                  from orders o join products p on p.id = o.product_id)
      select p.category, to_char(date_trunc('minute', o.created_at at time zone 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as minute,
             sum(case when o.status = 'cancelled' then 0 else o.quantity * p.price end)::text as revenue,
             count(*)::text as orders
@@ -86,7 +87,8 @@ export async function sqlOracle(
       group by 1, 2`,
   );
   const wm = await sql.query<{ w: string | null }>(
-    `select (extract(epoch from max(created_at) - interval '5 seconds') * 1000)::int8::text as w from orders`,
+    `select (extract(epoch from max(o.created_at) - interval '5 seconds') * 1000)::int8::text as w
+       from orders o join products p on p.id = o.product_id`,
   );
   const views = {
     product_search: new Map(products.rows.map((p) => [p.id, { ...p, price: Number(p.price) }])),

@@ -146,7 +146,7 @@ describe('shop views equal their oracles (PGlite, embedded)', () => {
           }
         },
       ),
-      { numRuns: runs, ...(seed === undefined ? {} : { seed }) },
+      { numRuns: runs, endOnFailure: true, ...(seed === undefined ? {} : { seed }) },
     );
   }, 300_000);
 });

@@ -88,11 +88,18 @@ it(`keeps exact copies through ${DISCONNECTS} random disconnects per client`, {
     seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff;
     return seed / 0x80000000;
   };
+  const started = Date.now();
+  // Long enough for ~60 commits at the rate seen so far (the ring holds 40): under a loaded
+  // machine commits slow down, and a fixed delay would sometimes not get past the ring.
+  const ringPassingDelay = () => {
+    const perMs = commits.length / Math.max(1, Date.now() - started);
+    return Math.min(8_000, Math.max(600, Math.ceil(60 / Math.max(perMs, 1e-6))));
+  };
   const cut = async (c: LiveView<{ id: string }>) => {
     // Only cut a live connection: wait for the reconnect after the previous cut. One cut in
     // ten stays away long enough for the ring (40 commits) to move past its position.
     const before = c.stats.connects;
-    c.reconnect(rand() < 0.1 ? 600 : 5);
+    c.reconnect(rand() < 0.1 ? ringPassingDelay() : 5);
     while (c.stats.connects === before) await new Promise((r) => setTimeout(r, 2));
   };
   for (let i = 0; i < DISCONNECTS; i++) {

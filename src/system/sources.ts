@@ -93,6 +93,9 @@ async function connectPostgres(
   tables: readonly TableDef[],
 ): Promise<SourceRuntime> {
   const pool = new pg.Pool({ connectionString: url, max: 8 });
+  // An idle pooled client that loses its server (restart, 57P01) is dropped by the pool; the
+  // next query reconnects. Without a listener the pool would re-throw it as an uncaught error.
+  pool.on('error', () => {});
   for (const t of tables) if (t.ddl) await pool.query(t.ddl);
   const source = postgres({
     connection: url,
