@@ -122,11 +122,12 @@ describe('GroupCommit', () => {
 function manualSteps() {
   const log: string[] = [];
   const syncs: ((err?: Error) => void)[] = [];
+  const writes: (() => void)[] = [];
   const steps = {
-    write: async (frames: Buffer[]) => {
+    write: (frames: Buffer[]) => {
       const ids = frames.map((f) => f[0]!).join('');
       log.push(`write ${ids}`);
-      return ids;
+      return new Promise<string>((resolve) => writes.push(() => resolve(ids)));
     },
     sync: (ids: string) => {
       log.push(`sync ${ids}`);
@@ -135,7 +136,7 @@ function manualSteps() {
       );
     },
   };
-  return { steps, log, syncs };
+  return { steps, log, syncs, writes };
 }
 
 describe('GroupCommit pipeline', () => {
@@ -144,9 +145,12 @@ describe('GroupCommit pipeline', () => {
     const gc = new GroupCommit(m.steps, 0, 1 << 20);
     const a = gc.enqueue(frame(1));
     await ticks();
-    const b = gc.enqueue(frame(2));
+    const b = gc.enqueue(frame(2)); // queued while 1 is being written
+    m.writes[0]!();
     await ticks();
     expect(m.log).toEqual(['write 1', 'sync 1', 'write 2']);
+    m.writes[1]!();
+    await ticks();
     let bDone = false;
     void b.then(() => {
       bDone = true;
@@ -169,6 +173,9 @@ describe('GroupCommit pipeline', () => {
     const a = gc.enqueue(frame(1));
     await ticks();
     const b = gc.enqueue(frame(2));
+    m.writes[0]!();
+    await ticks();
+    m.writes[1]!();
     await ticks();
     const c = gc.enqueue(frame(3));
     m.syncs[0]!(new Error('EIO'));
