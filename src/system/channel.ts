@@ -34,13 +34,15 @@ export class Channel<T> {
   }
 
   /**
-   * Wait until an item is there, then take every buffered item (at most `max`). Returns [] when
-   * `signal` aborts or `waitMs` passes with nothing buffered.
+   * Wait until an item is there, then take buffered items in order while their total `weigh`t
+   * stays within `max` (always at least one). Returns [] when `signal` aborts or `waitMs` passes
+   * with nothing buffered.
    */
   async takeAll(
     signal: AbortSignal,
     max = Number.POSITIVE_INFINITY,
     waitMs?: number,
+    weigh: (item: T) => number = () => 1,
   ): Promise<T[]> {
     const deadline = waitMs === undefined ? undefined : Date.now() + waitMs;
     while (this.#items.length === 0) {
@@ -54,8 +56,14 @@ export class Channel<T> {
         deadline === undefined ? undefined : Math.max(0, deadline - Date.now()),
       );
     }
-    const out = this.#items.length <= max ? this.#items : this.#items.slice(0, max);
-    this.#items = this.#items.length <= max ? [] : this.#items.slice(max);
+    let n = 1;
+    let total = weigh(this.#items[0]!);
+    while (n < this.#items.length && total + weigh(this.#items[n]!) <= max) {
+      total += weigh(this.#items[n]!);
+      n++;
+    }
+    const out = this.#items.slice(0, n);
+    this.#items = this.#items.slice(n);
     const producers = this.#waitingProducers;
     this.#waitingProducers = [];
     for (const wake of producers) wake();

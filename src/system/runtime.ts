@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnbundledError } from '../core/index.ts';
 import { openEmbeddedLog } from '../log/embedded/index.ts';
@@ -77,6 +78,7 @@ export async function startSystem(system: AnySystem, options: StartOptions = {})
   const emit = options.onEvent ?? (() => {});
   // Plan first: a view definition or store configuration error fails before anything is opened.
   const planned = planViews(system, ctx, options.views);
+  await mkdir(dataDir, { recursive: true });
   const log = options.log ?? (await openEmbeddedLog({ dir: join(dataDir, 'log') }));
   const sources = new Map<string, SourceRuntime>();
   const closeAll = async () => {

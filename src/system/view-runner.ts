@@ -62,6 +62,8 @@ export interface ViewRunnerOptions {
   readonly onPhase?: (view: string, phase: ViewPhase, detail?: string) => void;
   /** Build a new version beside the live one even if the definition did not change. */
   readonly forceRebuild?: boolean;
+  /** Changes per store commit, at transaction boundaries (default 5 000). */
+  readonly maxBatchRows?: number;
 }
 
 /**
@@ -87,6 +89,7 @@ export class ViewRunner {
   #rebuildTarget: Record<string, number> | null = null;
   #error: string | null = null;
   #lastCheckpoint = 0;
+  #checkpointCostMs = 0;
   readonly #waiters = new Set<() => void>();
   readonly #listeners = new Set<CommitListener>();
   #version: string;
@@ -251,7 +254,14 @@ export class ViewRunner {
   async #loop(channel: Channel<TxChunk>, signal: AbortSignal, partitions: readonly string[]) {
     await this.#maybePromote(partitions);
     while (!signal.aborted) {
-      const chunks = await channel.takeAll(signal, 512, this.#o.checkpointIntervalMs ?? 5_000);
+      // One store commit takes whole transactions up to ~maxBatchRows changes (a single larger
+      // transaction still goes alone, atomically): bounded memory and bounded store requests.
+      const chunks = await channel.takeAll(
+        signal,
+        this.#o.maxBatchRows ?? 5_000,
+        this.#checkpointEveryMs(),
+        (c) => Math.max(1, c.changes.length),
+      );
       if (chunks.length === 0) {
         // Idle: keep the checkpoint close to the committed position, so a restart replays little.
         if (!signal.aborted) await this.#checkpoint(false);
@@ -422,9 +432,26 @@ export class ViewRunner {
 
   async #checkpoint(force: boolean): Promise<void> {
     const now = Date.now();
-    if (!force && now - this.#lastCheckpoint < (this.#o.checkpointIntervalMs ?? 5_000)) return;
+    if (!force && now - this.#lastCheckpoint < this.#checkpointEveryMs()) return;
     if (Object.keys(this.#committed).length === 0) return;
     this.#lastCheckpoint = now;
+    const started = performance.now();
+    try {
+      await this.#writeCheckpoint();
+    } finally {
+      this.#checkpointCostMs = performance.now() - started;
+    }
+  }
+
+  /**
+   * How often to checkpoint: the configured interval, stretched so that writing the whole state
+   * (which grows with the input tables) takes at most ~5% of the time.
+   */
+  #checkpointEveryMs(): number {
+    return Math.max(this.#o.checkpointIntervalMs ?? 5_000, 20 * this.#checkpointCostMs);
+  }
+
+  async #writeCheckpoint(): Promise<void> {
     const tables: Record<string, string> = {};
     for (const [topic, input] of this.#g.inputs) tables[topic] = input.state.snapshot();
     const cp: Checkpoint = {
