@@ -62,6 +62,27 @@ function readElement(text: string, start: number, stops: string[]): [string, num
 }
 
 /**
+ * Read a double-quoted section of a composite or range literal starting at the quote at `at`:
+ * `""` is a quote, a backslash escapes the next character. Returns the unquoted text and the
+ * index just past the closing quote (reading stops at `end`).
+ */
+export function readQuoted(text: string, at: number, end = text.length): [string, number] {
+  let s = '';
+  let i = at + 1;
+  while (i < end) {
+    if (text[i] === '"' && text[i + 1] === '"') {
+      s += '"';
+      i += 2;
+    } else if (text[i] === '"') break;
+    else if (text[i] === '\\') {
+      s += text[i + 1] ?? '';
+      i += 2;
+    } else s += text[i++];
+  }
+  return [s, i + 1];
+}
+
+/**
  * Parse a composite (row) literal `(1,"a b",,"x""y")` into its field texts; an empty unquoted
  * field is NULL. Field types are not known here: decode each with `decodeValue` if needed.
  */
@@ -78,18 +99,9 @@ export function parseCompositeLiteral(text: string): (string | null)[] {
       const c = text[i]!;
       if (c === '"') {
         quoted = true;
-        i++;
-        while (i < end) {
-          if (text[i] === '"' && text[i + 1] === '"') {
-            s += '"';
-            i += 2;
-          } else if (text[i] === '"') break;
-          else if (text[i] === '\\') {
-            s += text[i + 1] ?? '';
-            i += 2;
-          } else s += text[i++];
-        }
-        i++;
+        let part: string;
+        [part, i] = readQuoted(text, i, end);
+        s += part;
       } else if (c === '\\') {
         s += text[i + 1] ?? '';
         i += 2;

@@ -1,4 +1,5 @@
 import { UnbundledError } from '../errors.ts';
+import { readQuoted } from './pg-literals.ts';
 
 /**
  * A Postgres range as JS: `{ empty: true }`, or bounds with inclusivity. A `null` bound is
@@ -70,18 +71,9 @@ function readBound(text: string, start: number): [string | null, number] {
     const c = text[i]!;
     if (c === '"') {
       any = true;
-      i++;
-      while (i < text.length) {
-        if (text[i] === '"' && text[i + 1] === '"') {
-          s += '"';
-          i += 2;
-        } else if (text[i] === '"') break;
-        else if (text[i] === '\\') {
-          s += text[i + 1] ?? '';
-          i += 2;
-        } else s += text[i++];
-      }
-      i++;
+      let part: string;
+      [part, i] = readQuoted(text, i);
+      s += part;
     } else if (c === ',' || c === ')' || c === ']') break;
     else if (c === '\\') {
       any = true;
