@@ -21,7 +21,6 @@ export class UniqueProcessor {
     this.#partition = partition;
   }
 
-  /** Decide claims until `signal` aborts. */
   /** Decide until `signal` aborts. The topics must exist (`ensureUniqueTopics`). */
   async run(signal: AbortSignal): Promise<void> {
     const state = await this.#rebuild();
